@@ -1,0 +1,63 @@
+// `engram-compute serve`: the co-process. Loads the model once, then serves the compute protocol
+// until SIGINT/SIGTERM. Prints one "listening on ADDRESS" line on stdout when ready.
+
+#include <csignal>
+#include <cstdio>
+
+#include "compute/cli/commands.h"
+#include "compute/server/compute_server.h"
+
+namespace engram::compute {
+
+int RunServe(const std::vector<std::string>& args) {
+  // Writes to a closed stdout (the spawning engine stops reading after the ready line) or to a
+  // vanished peer must fail with an error, not kill the process.
+  std::signal(SIGPIPE, SIG_IGN);
+  auto flags = Flags::Parse(args,
+                            {"listen", "model", "tokenizer", "engine", "device", "threads", "isa",
+                             "max-slots", "max-frame", "blob-cache", "max-connections"},
+                            {});
+  if (!flags.ok()) return ReportFailure(flags.status());
+  if (!flags->Has("listen")) return ReportFailure(SyntaxError("serve needs --listen unix:PATH|tcp://HOST:PORT"));
+  auto address = protocol::ParseAddress(flags->String("listen"));
+  if (!address.ok()) return ReportFailure(address.status());
+  auto engine_options = EngineOptionsFromFlags(*flags);
+  if (!engine_options.ok()) return ReportFailure(engine_options.status());
+  auto max_frame = flags->Int("max-frame", static_cast<std::int64_t>(protocol::kDefaultMaxFrameBytes));
+  auto blob_cache = flags->Int("blob-cache", std::int64_t{1} << 30);
+  auto max_connections = flags->Int("max-connections", 256);
+  for (const Status& s : {max_frame.status(), blob_cache.status(), max_connections.status()}) {
+    if (!s.ok()) return ReportFailure(s);
+  }
+  if (*max_frame < 1024 || *max_frame > (std::int64_t{1} << 31)) {
+    return ReportFailure(SyntaxError("--max-frame must be within 1 KiB .. 2 GiB"));
+  }
+  if (*blob_cache < 0 || *max_connections < 1) {
+    return ReportFailure(SyntaxError("--blob-cache must be >= 0 and --max-connections >= 1"));
+  }
+
+  auto model = LoadModelFromFlags(*flags);
+  if (!model.ok()) return ReportFailure(model.status());
+  auto engine = CreateDecodeEngine(model->checkpoint.weights, *engine_options);
+  if (!engine.ok()) return ReportFailure(engine.status());
+
+  ServiceOptions service_options;
+  service_options.blob_cache_bytes = static_cast<std::size_t>(*blob_cache);
+  ComputeService service(*model, **engine, service_options);
+  ServerOptions server_options;
+  server_options.max_frame_bytes = static_cast<std::size_t>(*max_frame);
+  server_options.max_connections = static_cast<std::size_t>(*max_connections);
+  ComputeServer server(service, server_options);
+  auto bound = server.Listen(*address);
+  if (!bound.ok()) return ReportFailure(bound.status());
+
+  std::printf("engram-compute: listening on %s (model %s, engine %s on %s)\n",
+              bound->ToString().c_str(), model->fingerprint.ToHex().c_str(),
+              (*engine)->name().c_str(), (*engine)->device().c_str());
+  std::fflush(stdout);
+  server.Run(/*handle_signals=*/true);
+  service.Shutdown();
+  return 0;
+}
+
+}  // namespace engram::compute

@@ -1,0 +1,249 @@
+#include "compute/server/compute_service.h"
+
+#include <cmath>
+
+#include <boost/asio/post.hpp>
+
+namespace engram::compute {
+namespace fb = protocol::fb;
+
+bool ConnectionState::TryAdd(std::uint64_t request_id) {
+  std::lock_guard lock(mutex_);
+  return generations_.emplace(request_id, 0).second;
+}
+
+void ConnectionState::SetTicket(std::uint64_t request_id, std::uint64_t ticket) {
+  std::lock_guard lock(mutex_);
+  if (auto it = generations_.find(request_id); it != generations_.end()) it->second = ticket;
+}
+
+void ConnectionState::Remove(std::uint64_t request_id) {
+  std::lock_guard lock(mutex_);
+  generations_.erase(request_id);
+}
+
+std::uint64_t ConnectionState::Ticket(std::uint64_t request_id) const {
+  std::lock_guard lock(mutex_);
+  auto it = generations_.find(request_id);
+  return it == generations_.end() ? 0 : it->second;
+}
+
+std::unordered_map<std::uint64_t, std::uint64_t> ConnectionState::TakeAll() {
+  std::lock_guard lock(mutex_);
+  return std::exchange(generations_, {});
+}
+
+ComputeService::ComputeService(const ModelBundle& model, DecodeEngine& engine,
+                               const ServiceOptions& options)
+    : model_(model),
+      engine_(engine),
+      blobs_(options.blob_cache_bytes),
+      scheduler_(std::make_unique<BatchScheduler>(engine, model.tokenizer)),
+      workers_(static_cast<std::size_t>(std::max(1, options.worker_threads))) {}
+
+ComputeService::~ComputeService() { Shutdown(); }
+
+void ComputeService::Shutdown() {
+  scheduler_.reset();  // finishes pending generations as cancelled
+  workers_.join();
+}
+
+void ComputeService::OnDisconnect(ConnectionState& conn) {
+  for (const auto& [id, ticket] : conn.TakeAll()) {
+    if (scheduler_) scheduler_->Cancel(ticket);
+  }
+}
+
+std::string ComputeService::ModelInfoFrame(std::uint64_t id, bool hello) const {
+  flatbuffers::FlatBufferBuilder b(512);
+  const LlamaConfig& c = model_.config();
+  const auto info = fb::CreateModelInfoDirect(
+      b, model_.fingerprint.ToHex().c_str(), model_.checkpoint_path.c_str(),
+      std::string(CheckpointFormatName(model_.checkpoint.format)).c_str(), c.dim, c.hidden_dim,
+      c.n_layers, c.n_heads, c.n_kv_heads, c.vocab_size, c.seq_len, c.shared_classifier,
+      c.ParameterCount(), engine_.name().c_str(), engine_.device().c_str(), engine_.max_slots());
+  if (hello) {
+    const auto server = b.CreateString(std::string("engram-compute ") + ENGRAM_VERSION);
+    const auto reply = fb::CreateHelloReply(b, protocol::kProtocolVersion, server, info);
+    return protocol::FinishFrame(b, fb::CreateFrame(b, id, false, fb::Body::HelloReply, reply.Union()));
+  }
+  const auto reply = fb::CreateModelInfoReply(b, info);
+  return protocol::FinishFrame(b, fb::CreateFrame(b, id, false, fb::Body::ModelInfoReply, reply.Union()));
+}
+
+void ComputeService::Handle(std::shared_ptr<const protocol::FrameBuffer> payload,
+                            const fb::Frame& frame, const std::shared_ptr<ReplySink>& sink,
+                            const std::shared_ptr<ConnectionState>& conn) {
+  const std::uint64_t id = frame.id();
+  auto fail = [&](const Status& s) { sink->Send(protocol::EncodeErrorFrame(id, s)); };
+  const Tokenizer& tokenizer = model_.tokenizer;
+
+  switch (frame.body_type()) {
+    case fb::Body::HelloRequest: {
+      const auto* req = frame.body_as_HelloRequest();
+      if (req->protocol_version() != protocol::kProtocolVersion) {
+        return fail(ComputeError("protocol version " + std::to_string(req->protocol_version()) +
+                                 " is not supported (engram-compute speaks " +
+                                 std::to_string(protocol::kProtocolVersion) + ")"));
+      }
+      return sink->Send(ModelInfoFrame(id, /*hello=*/true));
+    }
+    case fb::Body::ModelInfoRequest:
+      return sink->Send(ModelInfoFrame(id, /*hello=*/false));
+
+    case fb::Body::TokenizeRequest:
+      // Tokenising a book takes a while: keep the I/O thread free.
+      boost::asio::post(workers_, [this, payload, &frame, sink, id, &tokenizer] {
+        const auto* req = frame.body_as_TokenizeRequest();
+        const std::string_view text = req->text() ? req->text()->string_view() : std::string_view();
+        const std::vector<int> tokens = tokenizer.Encode(text, req->bos(), req->eos());
+        flatbuffers::FlatBufferBuilder b(64 + tokens.size() * 4);
+        const auto reply = fb::CreateTokenizeReplyDirect(b, &tokens);
+        sink->Send(protocol::FinishFrame(b, fb::CreateFrame(b, id, false, fb::Body::TokenizeReply, reply.Union())));
+      });
+      return;
+
+    case fb::Body::DetokenizeRequest: {
+      const auto* req = frame.body_as_DetokenizeRequest();
+      std::vector<int> tokens;
+      if (req->tokens()) tokens.assign(req->tokens()->begin(), req->tokens()->end());
+      for (int t : tokens) {
+        if (t < 0 || t >= tokenizer.vocab_size()) {
+          return fail(SyntaxError("token id " + std::to_string(t) + " outside the vocabulary of " +
+                                  std::to_string(tokenizer.vocab_size())));
+        }
+      }
+      const std::string text = tokenizer.Decode(tokens, req->prev_token());
+      flatbuffers::FlatBufferBuilder b(64 + text.size());
+      const auto reply = fb::CreateDetokenizeReply(b, b.CreateString(text));
+      return sink->Send(protocol::FinishFrame(b, fb::CreateFrame(b, id, false, fb::Body::DetokenizeReply, reply.Union())));
+    }
+
+    case fb::Body::GenerateRequest:
+      return HandleGenerate(id, *frame.body_as_GenerateRequest(), sink, conn);
+
+    case fb::Body::CancelRequest: {
+      const std::uint64_t ticket = conn->Ticket(frame.body_as_CancelRequest()->target_id());
+      const bool found = ticket != 0 && scheduler_ && scheduler_->Cancel(ticket);
+      flatbuffers::FlatBufferBuilder b(64);
+      const auto reply = fb::CreateCancelReply(b, found);
+      return sink->Send(protocol::FinishFrame(b, fb::CreateFrame(b, id, false, fb::Body::CancelReply, reply.Union())));
+    }
+
+    case fb::Body::BlobPutRequest:
+      boost::asio::post(workers_, [this, payload, &frame, sink, id] {
+        const auto* req = frame.body_as_BlobPutRequest();
+        std::span<const std::uint8_t> data;
+        if (req->data()) data = {req->data()->data(), req->data()->size()};
+        std::optional<Hash128> expected;
+        if (req->expected_hash()) expected = protocol::FromWire(*req->expected_hash());
+        auto hash = blobs_.Put(data, expected);
+        if (!hash.ok()) {
+          sink->Send(protocol::EncodeErrorFrame(id, hash.status()));
+          return;
+        }
+        flatbuffers::FlatBufferBuilder b(64);
+        const fb::Hash128 wire = protocol::ToWire(*hash);
+        const auto reply = fb::CreateBlobPutReply(b, &wire, data.size());
+        sink->Send(protocol::FinishFrame(b, fb::CreateFrame(b, id, false, fb::Body::BlobPutReply, reply.Union())));
+      });
+      return;
+
+    case fb::Body::BlobHasRequest: {
+      const auto* req = frame.body_as_BlobHasRequest();
+      std::vector<std::uint8_t> present;
+      if (req->hashes()) {
+        for (const fb::Hash128* h : *req->hashes()) present.push_back(blobs_.Has(protocol::FromWire(*h)) ? 1 : 0);
+      }
+      flatbuffers::FlatBufferBuilder b(64 + present.size());
+      const auto reply = fb::CreateBlobHasReply(b, b.CreateVector(present));
+      return sink->Send(protocol::FinishFrame(b, fb::CreateFrame(b, id, false, fb::Body::BlobHasReply, reply.Union())));
+    }
+
+    case fb::Body::BlobGetRequest: {
+      const auto* req = frame.body_as_BlobGetRequest();
+      if (req->hash() == nullptr) return fail(SyntaxError("BlobGet needs a hash"));
+      const Hash128 hash = protocol::FromWire(*req->hash());
+      BlobBytes blob = blobs_.Get(hash);
+      if (!blob) return fail(NotFoundError("blob " + hash.ToHex() + " is not in the cache"));
+      boost::asio::post(workers_, [blob, sink, id] {
+        flatbuffers::FlatBufferBuilder b(128 + blob->size());
+        b.ForceVectorAlignment(blob->size(), 1, 64);  // 64-byte aligned for the reader
+        const auto reply = fb::CreateBlobGetReply(b, b.CreateVector(blob->data(), blob->size()));
+        sink->Send(protocol::FinishFrame(b, fb::CreateFrame(b, id, false, fb::Body::BlobGetReply, reply.Union())));
+      });
+      return;
+    }
+
+    default:
+      return fail(SyntaxError("unknown op " + std::to_string(static_cast<int>(frame.body_type())) +
+                              " (" + std::string(protocol::BodyName(frame.body_type())) + ")"));
+  }
+}
+
+void ComputeService::HandleGenerate(std::uint64_t id, const fb::GenerateRequest& req,
+                                    const std::shared_ptr<ReplySink>& sink,
+                                    const std::shared_ptr<ConnectionState>& conn) {
+  const Tokenizer& tokenizer = model_.tokenizer;
+  const LlamaConfig& c = model_.config();
+  auto fail = [&](const Status& s) { sink->Send(protocol::EncodeErrorFrame(id, s)); };
+
+  GenerationRequest request;
+  if (req.prompt_tokens() && req.prompt_tokens()->size() > 0) {
+    request.prompt_tokens.assign(req.prompt_tokens()->begin(), req.prompt_tokens()->end());
+    for (int t : request.prompt_tokens) {
+      if (t < 0 || t >= c.vocab_size) {
+        return fail(SyntaxError("prompt token id " + std::to_string(t) + " outside the vocabulary"));
+      }
+    }
+  } else {
+    const std::string_view prompt = req.prompt() ? req.prompt()->string_view() : std::string_view();
+    request.prompt_tokens = tokenizer.Encode(prompt, /*bos=*/true, /*eos=*/false);
+  }
+  if (static_cast<int>(request.prompt_tokens.size()) > c.seq_len) {
+    return fail(LimitError("prompt of " + std::to_string(request.prompt_tokens.size()) +
+                           " tokens exceeds the context window of " + std::to_string(c.seq_len)));
+  }
+  if (req.max_new_tokens() < 0) return fail(SyntaxError("max_new_tokens must not be negative"));
+  if (!std::isfinite(req.temperature()) || req.temperature() < 0) {
+    return fail(SyntaxError("temperature must be a finite number >= 0"));
+  }
+  if (!std::isfinite(req.top_p())) return fail(SyntaxError("top_p must be a finite number"));
+  request.max_new_tokens = req.max_new_tokens();
+  request.sampling.temperature = req.temperature();
+  request.sampling.top_p = req.top_p();
+  request.sampling.seed = req.seed();
+  request.stop_at_bos = req.stop_at_bos();
+  const int last_prompt_token = request.prompt_tokens.back();
+
+  GenerationCallbacks callbacks;
+  if (req.stream()) {
+    callbacks.on_token = [sink, id](int token, std::string_view piece) {
+      flatbuffers::FlatBufferBuilder b(64 + piece.size());
+      const std::vector<int> tokens = {token};
+      const auto chunk = fb::CreateGenerateChunk(b, b.CreateVector(tokens), b.CreateString(piece.data(), piece.size()));
+      sink->Send(protocol::FinishFrame(b, fb::CreateFrame(b, id, true, fb::Body::GenerateChunk, chunk.Union())));
+    };
+  }
+  callbacks.on_done = [sink, conn, id, last_prompt_token, &tokenizer](GenerationOutcome outcome) {
+    conn->Remove(id);
+    if (!outcome.status.ok()) {
+      sink->Send(protocol::EncodeErrorFrame(id, outcome.status));
+      return;
+    }
+    const std::string text = tokenizer.Decode(outcome.tokens, last_prompt_token);
+    flatbuffers::FlatBufferBuilder b(128 + text.size() + outcome.tokens.size() * 4);
+    const auto reply = fb::CreateGenerateReply(
+        b, b.CreateVector(outcome.tokens), b.CreateString(text), outcome.prompt_tokens,
+        static_cast<std::uint8_t>(outcome.stop_reason), outcome.seconds);
+    sink->Send(protocol::FinishFrame(b, fb::CreateFrame(b, id, false, fb::Body::GenerateReply, reply.Union())));
+  };
+  if (!scheduler_) return fail(ComputeError("engram-compute is shutting down"));
+  // Register before submitting so that a fast finish's Remove cannot precede the registration.
+  if (!conn->TryAdd(id)) {
+    return fail(SyntaxError("request id " + std::to_string(id) + " is already in flight"));
+  }
+  conn->SetTicket(id, scheduler_->Submit(std::move(request), std::move(callbacks)));
+}
+
+}  // namespace engram::compute

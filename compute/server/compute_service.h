@@ -1,0 +1,90 @@
+// The request handlers of engram-compute, independent of sockets: a verified request frame in,
+// reply frames out through a ReplySink. Sessions (session.h) do the I/O.
+#ifndef ENGRAM_COMPUTE_SERVER_COMPUTE_SERVICE_H_
+#define ENGRAM_COMPUTE_SERVER_COMPUTE_SERVICE_H_
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include <boost/asio/thread_pool.hpp>
+
+#include "compute/model/model_bundle.h"
+#include "compute/protocol/frame_codec.h"
+#include "compute/runtime/batch_scheduler.h"
+#include "compute/server/blob_cache.h"
+
+namespace engram::compute {
+
+// Where replies to one connection go. Send() is thread-safe and never blocks; after the
+// connection closed it drops frames.
+class ReplySink {
+ public:
+  virtual ~ReplySink() = default;
+  virtual void Send(std::string frame) = 0;
+};
+
+// Per-connection state the service keeps: generations in flight by request id, so a Cancel
+// or a disconnect can stop them. Thread-safe.
+class ConnectionState {
+ public:
+  // Registers request `request_id` before its generation is submitted; false when a request
+  // with that id is already in flight on this connection.
+  bool TryAdd(std::uint64_t request_id);
+  // Records the scheduler ticket of a registered request (no-op when it already finished).
+  void SetTicket(std::uint64_t request_id, std::uint64_t ticket);
+  void Remove(std::uint64_t request_id);
+  // The scheduler ticket of request `request_id`, 0 when none.
+  std::uint64_t Ticket(std::uint64_t request_id) const;
+  std::unordered_map<std::uint64_t, std::uint64_t> TakeAll();
+
+ private:
+  mutable std::mutex mutex_;
+  std::unordered_map<std::uint64_t, std::uint64_t> generations_;
+};
+
+struct ServiceOptions {
+  std::size_t blob_cache_bytes = 1u << 30;
+  int worker_threads = 2;  // tokenize / detokenize / blob hashing off the I/O thread
+};
+
+class ComputeService {
+ public:
+  // `model` and `engine` must outlive the service.
+  ComputeService(const ModelBundle& model, DecodeEngine& engine, const ServiceOptions& options);
+  ~ComputeService();
+
+  // Handles one verified request frame whose payload `payload` owns. Replies go to `sink`, now
+  // or later, from this or another thread.
+  void Handle(std::shared_ptr<const protocol::FrameBuffer> payload, const protocol::fb::Frame& frame,
+              const std::shared_ptr<ReplySink>& sink, const std::shared_ptr<ConnectionState>& conn);
+
+  // Cancels every generation of a connection that went away.
+  void OnDisconnect(ConnectionState& conn);
+
+  // Stops generating (pending generations finish as cancelled) and joins the workers.
+  void Shutdown();
+
+  const ModelBundle& model() const { return model_; }
+  const DecodeEngine& engine() const { return engine_; }
+  SchedulerStats scheduler_stats() const { return scheduler_ ? scheduler_->Stats() : SchedulerStats{}; }
+  BlobCacheStats blob_stats() const { return blobs_.Stats(); }
+
+ private:
+  std::string ModelInfoFrame(std::uint64_t id, bool hello) const;
+  void HandleGenerate(std::uint64_t id, const protocol::fb::GenerateRequest& request,
+                      const std::shared_ptr<ReplySink>& sink,
+                      const std::shared_ptr<ConnectionState>& conn);
+
+  const ModelBundle& model_;
+  DecodeEngine& engine_;
+  BlobCache blobs_;
+  std::unique_ptr<BatchScheduler> scheduler_;
+  boost::asio::thread_pool workers_;
+};
+
+}  // namespace engram::compute
+
+#endif  // ENGRAM_COMPUTE_SERVER_COMPUTE_SERVICE_H_

@@ -1,0 +1,231 @@
+#include "query/compute_client/compute_client.h"
+
+#include <algorithm>
+
+namespace engram::query {
+namespace fb = protocol::fb;
+namespace {
+
+std::string Str(const flatbuffers::String* s) { return s ? s->str() : std::string(); }
+
+ModelInfo FromWire(const fb::ModelInfo* info) {
+  ModelInfo m;
+  if (info == nullptr) return m;
+  m.fingerprint = Str(info->fingerprint());
+  m.checkpoint_path = Str(info->checkpoint_path());
+  m.checkpoint_format = Str(info->checkpoint_format());
+  m.dim = info->dim();
+  m.hidden_dim = info->hidden_dim();
+  m.n_layers = info->n_layers();
+  m.n_heads = info->n_heads();
+  m.n_kv_heads = info->n_kv_heads();
+  m.vocab_size = info->vocab_size();
+  m.seq_len = info->seq_len();
+  m.shared_classifier = info->shared_classifier();
+  m.parameters = info->parameters();
+  m.engine = Str(info->engine());
+  m.device = Str(info->device());
+  m.max_slots = info->max_slots();
+  return m;
+}
+
+std::string StopReasonText(int reason) {
+  static constexpr const char* kNames[] = {"max_tokens", "bos", "context", "cancelled", "error"};
+  return reason >= 0 && reason < 5 ? kNames[reason] : "unknown";
+}
+
+// A reply body of the wrong type means the peer does not speak this protocol.
+Status Unexpected(const fb::Frame& frame, std::string_view wanted) {
+  return CorruptError("engram-compute replied with " + std::string(protocol::BodyName(frame.body_type())) +
+                      " where " + std::string(wanted) + " was expected");
+}
+
+}  // namespace
+
+ComputeClient::ComputeClient(std::unique_ptr<FrameChannel> channel, const ClientOptions& options)
+    : channel_(std::move(channel)), options_(options) {}
+
+Result<std::unique_ptr<ComputeClient>> ComputeClient::Connect(const protocol::Address& address,
+                                                              const ClientOptions& options) {
+  ENGRAM_ASSIGN_OR_RETURN(auto channel, FrameChannel::Connect(address, options.connect_timeout));
+  std::unique_ptr<ComputeClient> client(new ComputeClient(std::move(channel), options));
+  auto reply = client->Call([&](std::uint64_t id) {
+    flatbuffers::FlatBufferBuilder b(128);
+    const auto req = fb::CreateHelloRequestDirect(b, protocol::kProtocolVersion, options.client_name.c_str());
+    return protocol::FinishFrame(b, fb::CreateFrame(b, id, false, fb::Body::HelloRequest, req.Union()));
+  });
+  if (!reply.ok()) return reply.status().WithContext("hello to " + address.ToString());
+  const auto* hello = reply->frame->body_as_HelloReply();
+  if (hello == nullptr) return Unexpected(*reply->frame, "HelloReply");
+  client->model_ = FromWire(hello->model());
+  client->model_.server_name = Str(hello->server_name());
+  return client;
+}
+
+bool ComputeClient::connected() const { return channel_ && channel_->is_open(); }
+
+Result<ReceivedFrame> ComputeClient::Call(
+    const FrameBuilder& build, const std::function<FrameBuilder(const fb::Frame&)>& on_partial) {
+  std::lock_guard lock(mutex_);
+  if (!connected()) return ComputeError("not connected to engram-compute");
+  const std::uint64_t id = next_id_++;
+  std::vector<std::uint64_t> side_ids;  // replies to skip
+  ENGRAM_RETURN_IF_ERROR(channel_->Write(build(id), options_.reply_timeout));
+  for (;;) {
+    ENGRAM_ASSIGN_OR_RETURN(ReceivedFrame received,
+                            channel_->Read(options_.reply_timeout, options_.max_frame_bytes));
+    const fb::Frame& frame = *received.frame;
+    if (std::find(side_ids.begin(), side_ids.end(), frame.id()) != side_ids.end()) continue;
+    if (frame.body_type() == fb::Body::ErrorReply && (frame.id() == id || frame.id() == 0)) {
+      return protocol::StatusFromErrorReply(*frame.body_as_ErrorReply());
+    }
+    if (frame.id() != id) {
+      channel_->Close();
+      return CorruptError("engram-compute replied to request " + std::to_string(frame.id()) +
+                          " while " + std::to_string(id) + " was pending");
+    }
+    if (!frame.more()) return received;
+    if (on_partial) {
+      if (FrameBuilder side = on_partial(frame)) {
+        side_ids.push_back(next_id_++);
+        ENGRAM_RETURN_IF_ERROR(channel_->Write(side(side_ids.back()), options_.reply_timeout));
+      }
+    }
+  }
+}
+
+Result<ModelInfo> ComputeClient::GetModelInfo() {
+  ENGRAM_ASSIGN_OR_RETURN(auto reply, Call([](std::uint64_t id) {
+    flatbuffers::FlatBufferBuilder b(64);
+    const auto req = fb::CreateModelInfoRequest(b);
+    return protocol::FinishFrame(b, fb::CreateFrame(b, id, false, fb::Body::ModelInfoRequest, req.Union()));
+  }));
+  const auto* info = reply.frame->body_as_ModelInfoReply();
+  if (info == nullptr) return Unexpected(*reply.frame, "ModelInfoReply");
+  return FromWire(info->model());
+}
+
+Result<std::vector<int>> ComputeClient::Tokenize(std::string_view text, bool bos, bool eos) {
+  ENGRAM_ASSIGN_OR_RETURN(auto reply, Call([&](std::uint64_t id) {
+    flatbuffers::FlatBufferBuilder b(64 + text.size());
+    const auto req = fb::CreateTokenizeRequest(b, b.CreateString(text.data(), text.size()), bos, eos);
+    return protocol::FinishFrame(b, fb::CreateFrame(b, id, false, fb::Body::TokenizeRequest, req.Union()));
+  }));
+  const auto* tokens = reply.frame->body_as_TokenizeReply();
+  if (tokens == nullptr) return Unexpected(*reply.frame, "TokenizeReply");
+  std::vector<int> out;
+  if (tokens->tokens()) out.assign(tokens->tokens()->begin(), tokens->tokens()->end());
+  return out;
+}
+
+Result<std::string> ComputeClient::Detokenize(std::span<const int> tokens, int prev_token) {
+  ENGRAM_ASSIGN_OR_RETURN(auto reply, Call([&](std::uint64_t id) {
+    flatbuffers::FlatBufferBuilder b(64 + tokens.size() * 4);
+    const auto req = fb::CreateDetokenizeRequest(b, b.CreateVector(tokens.data(), tokens.size()), prev_token);
+    return protocol::FinishFrame(b, fb::CreateFrame(b, id, false, fb::Body::DetokenizeRequest, req.Union()));
+  }));
+  const auto* text = reply.frame->body_as_DetokenizeReply();
+  if (text == nullptr) return Unexpected(*reply.frame, "DetokenizeReply");
+  return Str(text->text());
+}
+
+Result<GenerateResult> ComputeClient::Generate(
+    const GenerateParams& params, const std::function<bool(const GenerateChunk&)>& on_chunk) {
+  std::uint64_t request_id = 0;
+  bool cancelled = false;
+  auto build = [&](std::uint64_t id) {
+    request_id = id;
+    flatbuffers::FlatBufferBuilder b(128 + params.prompt.size());
+    const auto prompt = b.CreateString(params.prompt);
+    flatbuffers::Offset<flatbuffers::Vector<std::int32_t>> tokens;
+    if (params.prompt_tokens) tokens = b.CreateVector(*params.prompt_tokens);
+    const auto req = fb::CreateGenerateRequest(b, prompt, tokens, params.max_new_tokens,
+                                               params.temperature, params.top_p, params.seed,
+                                               params.stop_at_bos, params.stream);
+    return protocol::FinishFrame(b, fb::CreateFrame(b, id, false, fb::Body::GenerateRequest, req.Union()));
+  };
+  auto on_partial = [&](const fb::Frame& frame) -> FrameBuilder {
+    const auto* chunk = frame.body_as_GenerateChunk();
+    if (chunk == nullptr || !on_chunk || cancelled) return {};
+    GenerateChunk c;
+    if (chunk->tokens()) c.tokens.assign(chunk->tokens()->begin(), chunk->tokens()->end());
+    c.text = Str(chunk->text());
+    if (on_chunk(c)) return {};
+    cancelled = true;
+    return [request_id](std::uint64_t id) {
+      flatbuffers::FlatBufferBuilder b(64);
+      const auto req = fb::CreateCancelRequest(b, request_id);
+      return protocol::FinishFrame(b, fb::CreateFrame(b, id, false, fb::Body::CancelRequest, req.Union()));
+    };
+  };
+  ENGRAM_ASSIGN_OR_RETURN(auto reply, Call(build, on_partial));
+  const auto* done = reply.frame->body_as_GenerateReply();
+  if (done == nullptr) return Unexpected(*reply.frame, "GenerateReply");
+  GenerateResult result;
+  if (done->tokens()) result.tokens.assign(done->tokens()->begin(), done->tokens()->end());
+  result.text = Str(done->text());
+  result.prompt_tokens = done->prompt_tokens();
+  result.stop_reason = done->stop_reason();
+  result.stop_reason_name = StopReasonText(done->stop_reason());
+  result.seconds = done->seconds();
+  return result;
+}
+
+Result<Hash128> ComputeClient::BlobPut(std::span<const std::uint8_t> data,
+                                       std::optional<Hash128> expected) {
+  ENGRAM_ASSIGN_OR_RETURN(auto reply, Call([&](std::uint64_t id) {
+    flatbuffers::FlatBufferBuilder b(256 + data.size());
+    b.ForceVectorAlignment(data.size(), 1, 64);
+    const auto bytes = b.CreateVector(data.data(), data.size());
+    const fb::Hash128 wire = expected ? protocol::ToWire(*expected) : fb::Hash128();
+    const auto req = fb::CreateBlobPutRequest(b, bytes, expected ? &wire : nullptr);
+    return protocol::FinishFrame(b, fb::CreateFrame(b, id, false, fb::Body::BlobPutRequest, req.Union()));
+  }));
+  const auto* put = reply.frame->body_as_BlobPutReply();
+  if (put == nullptr || put->hash() == nullptr) return Unexpected(*reply.frame, "BlobPutReply");
+  return protocol::FromWire(*put->hash());
+}
+
+Result<std::vector<bool>> ComputeClient::BlobHas(std::span<const Hash128> hashes) {
+  ENGRAM_ASSIGN_OR_RETURN(auto reply, Call([&](std::uint64_t id) {
+    flatbuffers::FlatBufferBuilder b(64 + hashes.size() * 16);
+    std::vector<fb::Hash128> wire;
+    for (const Hash128& h : hashes) wire.push_back(protocol::ToWire(h));
+    const auto req = fb::CreateBlobHasRequest(b, b.CreateVectorOfStructs(wire));
+    return protocol::FinishFrame(b, fb::CreateFrame(b, id, false, fb::Body::BlobHasRequest, req.Union()));
+  }));
+  const auto* has = reply.frame->body_as_BlobHasReply();
+  if (has == nullptr) return Unexpected(*reply.frame, "BlobHasReply");
+  std::vector<bool> out;
+  if (has->present()) {
+    for (auto v : *has->present()) out.push_back(v != 0);
+  }
+  if (out.size() != hashes.size()) return CorruptError("BlobHasReply answers a different number of hashes");
+  return out;
+}
+
+Result<std::vector<std::uint8_t>> ComputeClient::BlobGet(const Hash128& hash) {
+  ENGRAM_ASSIGN_OR_RETURN(auto reply, Call([&](std::uint64_t id) {
+    flatbuffers::FlatBufferBuilder b(64);
+    const fb::Hash128 wire = protocol::ToWire(hash);
+    const auto req = fb::CreateBlobGetRequest(b, &wire);
+    return protocol::FinishFrame(b, fb::CreateFrame(b, id, false, fb::Body::BlobGetRequest, req.Union()));
+  }));
+  const auto* get = reply.frame->body_as_BlobGetReply();
+  if (get == nullptr) return Unexpected(*reply.frame, "BlobGetReply");
+  std::vector<std::uint8_t> out;
+  if (get->data()) out.assign(get->data()->begin(), get->data()->end());
+  if (!(ContentHash(out.data(), out.size()) == hash)) {
+    return CorruptError("blob " + hash.ToHex() + " came back with different content");
+  }
+  return out;
+}
+
+Result<ReceivedFrame> ComputeClient::RawExchange(std::string_view bytes) {
+  std::lock_guard lock(mutex_);
+  if (!connected()) return ComputeError("not connected to engram-compute");
+  ENGRAM_RETURN_IF_ERROR(channel_->Write(bytes, options_.reply_timeout));
+  return channel_->Read(options_.reply_timeout, options_.max_frame_bytes);
+}
+
+}  // namespace engram::query

@@ -1,0 +1,84 @@
+// ComputeClient: one connection to an engram-compute co-process and the typed protocol calls.
+// It does not start or restart processes; ComputeLink (compute_link.h) does.
+//
+// Every call sends one request and reads frames until that request's final reply. Transport
+// failures (the co-process died, the connection broke, a reply timed out or failed
+// verification) close the connection and return COMPUTE (or CORRUPT / LIMIT for bad replies);
+// errors the co-process reports come back with their own code.
+//
+// Thread-safety: calls are serialised by an internal mutex; a client may be shared.
+#ifndef ENGRAM_QUERY_COMPUTE_CLIENT_COMPUTE_CLIENT_H_
+#define ENGRAM_QUERY_COMPUTE_CLIENT_COMPUTE_CLIENT_H_
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "compute/protocol/content_hash.h"
+#include "query/compute_client/compute_types.h"
+#include "query/compute_client/frame_channel.h"
+
+namespace engram::query {
+
+struct ClientOptions {
+  std::chrono::milliseconds connect_timeout{10'000};
+  // Longest wait for any one frame of a reply (a GENERATE streams a frame per token).
+  std::chrono::milliseconds reply_timeout{120'000};
+  std::size_t max_frame_bytes = protocol::kDefaultMaxFrameBytes;
+  std::string client_name = "engram";
+};
+
+class ComputeClient {
+ public:
+  // Connects and says hello (protocol version check). Errors: COMPUTE.
+  static Result<std::unique_ptr<ComputeClient>> Connect(const protocol::Address& address,
+                                                        const ClientOptions& options = {});
+
+  // The model the co-process announced in its hello.
+  const ModelInfo& model() const { return model_; }
+  bool connected() const;
+
+  Result<ModelInfo> GetModelInfo();
+  Result<std::vector<int>> Tokenize(std::string_view text, bool bos = true, bool eos = false);
+  Result<std::string> Detokenize(std::span<const int> tokens, int prev_token = 1);
+
+  // Generates; `on_chunk` (optional) sees each streamed chunk and may return false to cancel,
+  // in which case the call still returns the final result (stop reason "cancelled").
+  Result<GenerateResult> Generate(const GenerateParams& params,
+                                  const std::function<bool(const GenerateChunk&)>& on_chunk = {});
+
+  Result<Hash128> BlobPut(std::span<const std::uint8_t> data,
+                          std::optional<Hash128> expected = std::nullopt);
+  Result<std::vector<bool>> BlobHas(std::span<const Hash128> hashes);
+  Result<std::vector<std::uint8_t>> BlobGet(const Hash128& hash);
+
+  // Sends raw bytes and reads one frame: for tests of the co-process's handling of bad input.
+  Result<ReceivedFrame> RawExchange(std::string_view bytes);
+
+ private:
+  ComputeClient(std::unique_ptr<FrameChannel> channel, const ClientOptions& options);
+
+  using FrameBuilder = std::function<std::string(std::uint64_t id)>;
+
+  // Sends one request frame built by `build` (given the request id) and returns its final
+  // reply, passing streamed frames to `on_partial`. `on_partial` may return a builder for a
+  // side request (a cancel) that is sent at once and whose reply is skipped. An ErrorReply
+  // becomes its Status.
+  Result<ReceivedFrame> Call(
+      const FrameBuilder& build,
+      const std::function<FrameBuilder(const protocol::fb::Frame&)>& on_partial = {});
+
+  std::mutex mutex_;
+  std::unique_ptr<FrameChannel> channel_;
+  ClientOptions options_;
+  std::uint64_t next_id_ = 1;
+  ModelInfo model_;
+};
+
+}  // namespace engram::query
+
+#endif  // ENGRAM_QUERY_COMPUTE_CLIENT_COMPUTE_CLIENT_H_

@@ -1,0 +1,80 @@
+// ComputeLink: the engine's handle on its model co-process. It either spawns a private
+// engram-compute (the embedded default) or connects to one at a given address (a GPU host),
+// and keeps it usable: when the co-process dies, the call in flight fails with COMPUTE, and the
+// next call restarts (or reconnects to) it.
+//
+// The link remembers the model fingerprint of its first connection. If a restarted co-process
+// serves a different model (the file changed on disk), calls fail with MODEL rather than
+// silently mixing models.
+//
+// Thread-safety: all methods may be called from any thread; calls are serialised.
+#ifndef ENGRAM_QUERY_COMPUTE_CLIENT_COMPUTE_LINK_H_
+#define ENGRAM_QUERY_COMPUTE_CLIENT_COMPUTE_LINK_H_
+
+#include <memory>
+#include <mutex>
+#include <optional>
+
+#include "query/compute_client/compute_client.h"
+#include "query/compute_client/compute_process.h"
+
+namespace engram::query {
+
+struct LinkOptions {
+  // Connect here instead of spawning (e.g. "tcp://gpu-host:7400").
+  std::optional<protocol::Address> address;
+  SpawnOptions spawn;
+  ClientOptions client;
+};
+
+struct LinkStats {
+  int starts = 0;        // co-processes spawned (spawn mode)
+  int connects = 0;      // successful connections
+  int failures = 0;      // calls that failed on transport
+};
+
+class ComputeLink {
+ public:
+  // Does not start anything yet: the first call does. Use Start() to start eagerly.
+  explicit ComputeLink(LinkOptions options);
+  ~ComputeLink();
+  ComputeLink(const ComputeLink&) = delete;
+  ComputeLink& operator=(const ComputeLink&) = delete;
+
+  // Connects (spawning if needed). Errors: those of ComputeProcess::Spawn and
+  // ComputeClient::Connect, MODEL when the model changed since the first connection.
+  Status Start();
+
+  // The model served (after a successful Start or call).
+  Result<ModelInfo> Model();
+
+  Result<std::vector<int>> Tokenize(std::string_view text, bool bos = true, bool eos = false);
+  Result<std::string> Detokenize(std::span<const int> tokens, int prev_token = 1);
+  Result<GenerateResult> Generate(const GenerateParams& params,
+                                  const std::function<bool(const GenerateChunk&)>& on_chunk = {});
+  Result<Hash128> BlobPut(std::span<const std::uint8_t> data);
+  Result<std::vector<bool>> BlobHas(std::span<const Hash128> hashes);
+  Result<std::vector<std::uint8_t>> BlobGet(const Hash128& hash);
+
+  // The spawned child's pid (-1 in connect mode or when none runs): tests kill it.
+  pid_t child_pid() const;
+  LinkStats stats() const;
+
+ private:
+  // Ensures a live connection, then runs `call`; a transport failure drops the connection so
+  // the next call restarts.
+  template <typename T>
+  Result<T> With(const std::function<Result<T>(ComputeClient&)>& call);
+  Status EnsureConnectedLocked();
+
+  LinkOptions options_;
+  mutable std::mutex mutex_;
+  std::unique_ptr<ComputeProcess> process_;
+  std::shared_ptr<ComputeClient> client_;
+  std::optional<std::string> fingerprint_;
+  LinkStats stats_;
+};
+
+}  // namespace engram::query
+
+#endif  // ENGRAM_QUERY_COMPUTE_CLIENT_COMPUTE_LINK_H_
