@@ -7,8 +7,8 @@ namespace {
 
 // Indexed by the numeric value of ErrorCode; the order is the frozen catalogue order.
 constexpr std::array<std::string_view, 14> kCodeNames = {
-    "OK",       "SYNTAX",  "NOTFOUND", "EXISTS", "TENANT",  "AUTH",    "CONFLICT",
-    "READONLY", "MAPFULL", "COMPUTE",  "MODEL",  "LIMIT",   "CORRUPT", "INTERNAL",
+    "OK",       "SYNTAX",  "NOTFOUND", "EXISTS", "TENANT", "AUTH",    "CONFLICT",
+    "READONLY", "MAPFULL", "COMPUTE",  "MODEL",  "LIMIT",  "CORRUPT", "INTERNAL",
 };
 
 }  // namespace

@@ -10,9 +10,11 @@ namespace engram::compute {
 int RunConvert(const std::vector<std::string>& args) {
   auto flags = Flags::Parse(args, {"format"}, {});
   if (!flags.ok()) return ReportFailure(flags.status());
-  if (flags->positional().size() != 2) return ReportFailure(SyntaxError("convert takes IN and OUT"));
+  if (flags->positional().size() != 2)
+    return ReportFailure(SyntaxError("convert takes IN and OUT"));
   const std::string format = flags->String("format", "v1");
-  if (format != "v1" && format != "legacy") return ReportFailure(SyntaxError("--format is legacy or v1"));
+  if (format != "v1" && format != "legacy")
+    return ReportFailure(SyntaxError("--format is legacy or v1"));
   auto checkpoint = ReadCheckpoint(flags->positional()[0]);
   if (!checkpoint.ok()) return ReportFailure(checkpoint.status());
   Status s = WriteCheckpoint(checkpoint->weights,

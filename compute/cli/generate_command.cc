@@ -57,9 +57,11 @@ int RunGenerate(const std::vector<std::string>& args) {
   GenerationRequest request;
   request.sampling.temperature = static_cast<float>(std::max(0.0, *temperature));
   request.sampling.top_p = static_cast<float>(*top_p < 0.0 || *top_p > 1.0 ? 0.9 : *top_p);
-  request.sampling.seed = *seed > 0 ? static_cast<std::uint64_t>(*seed)
-                                    : static_cast<std::uint64_t>(static_cast<unsigned>(std::time(nullptr)));
-  request.prompt_tokens = model->tokenizer.Encode(flags->String("prompt"), /*bos=*/true, /*eos=*/false);
+  request.sampling.seed =
+      *seed > 0 ? static_cast<std::uint64_t>(*seed)
+                : static_cast<std::uint64_t>(static_cast<unsigned>(std::time(nullptr)));
+  request.prompt_tokens =
+      model->tokenizer.Encode(flags->String("prompt"), /*bos=*/true, /*eos=*/false);
   request.max_new_tokens = total_steps;  // the window below is the binding limit
   request.stop_at_bos = true;
 
@@ -67,7 +69,8 @@ int RunGenerate(const std::vector<std::string>& args) {
   const std::vector<int> prompt = request.prompt_tokens;
   const int echoed = std::min<int>(static_cast<int>(prompt.size()) - 1, total_steps);
   for (int i = 0; i < echoed; ++i) {
-    SafePrint(model->tokenizer.DecodePiece(prompt[static_cast<std::size_t>(i)], prompt[static_cast<std::size_t>(i) + 1]));
+    SafePrint(model->tokenizer.DecodePiece(prompt[static_cast<std::size_t>(i)],
+                                           prompt[static_cast<std::size_t>(i) + 1]));
   }
 
   // A window of `total_steps` positions stops generation exactly where llama2.c stops.

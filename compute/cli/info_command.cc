@@ -8,7 +8,8 @@
 namespace engram::compute {
 
 int RunInfo(const std::vector<std::string>& args) {
-  auto flags = Flags::Parse(args, {"model", "tokenizer", "engine", "device", "threads", "isa", "max-slots"}, {});
+  auto flags = Flags::Parse(
+      args, {"model", "tokenizer", "engine", "device", "threads", "isa", "max-slots"}, {});
   if (!flags.ok()) return ReportFailure(flags.status());
   auto options = EngineOptionsFromFlags(*flags);
   if (!options.ok()) return ReportFailure(options.status());

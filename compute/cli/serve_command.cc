@@ -13,20 +13,25 @@ int RunServe(const std::vector<std::string>& args) {
   // Writes to a closed stdout (the spawning engine stops reading after the ready line) or to a
   // vanished peer must fail with an error, not kill the process.
   std::signal(SIGPIPE, SIG_IGN);
-  auto flags = Flags::Parse(args,
-                            {"listen", "model", "tokenizer", "engine", "device", "threads", "isa",
-                             "max-slots", "max-frame", "blob-cache", "max-connections"},
-                            {});
+  auto flags =
+      Flags::Parse(args,
+                   {"listen", "model", "tokenizer", "engine", "device", "threads", "isa",
+                    "max-slots", "max-frame", "blob-cache", "max-connections", "parent-fd"},
+                   {});
   if (!flags.ok()) return ReportFailure(flags.status());
-  if (!flags->Has("listen")) return ReportFailure(SyntaxError("serve needs --listen unix:PATH|tcp://HOST:PORT"));
+  if (!flags->Has("listen"))
+    return ReportFailure(SyntaxError("serve needs --listen unix:PATH|tcp://HOST:PORT"));
   auto address = protocol::ParseAddress(flags->String("listen"));
   if (!address.ok()) return ReportFailure(address.status());
   auto engine_options = EngineOptionsFromFlags(*flags);
   if (!engine_options.ok()) return ReportFailure(engine_options.status());
-  auto max_frame = flags->Int("max-frame", static_cast<std::int64_t>(protocol::kDefaultMaxFrameBytes));
+  auto max_frame =
+      flags->Int("max-frame", static_cast<std::int64_t>(protocol::kDefaultMaxFrameBytes));
   auto blob_cache = flags->Int("blob-cache", std::int64_t{1} << 30);
   auto max_connections = flags->Int("max-connections", 256);
-  for (const Status& s : {max_frame.status(), blob_cache.status(), max_connections.status()}) {
+  auto parent_fd = flags->Int("parent-fd", -1);
+  for (const Status& s :
+       {max_frame.status(), blob_cache.status(), max_connections.status(), parent_fd.status()}) {
     if (!s.ok()) return ReportFailure(s);
   }
   if (*max_frame < 1024 || *max_frame > (std::int64_t{1} << 31)) {
@@ -43,6 +48,7 @@ int RunServe(const std::vector<std::string>& args) {
 
   ServiceOptions service_options;
   service_options.blob_cache_bytes = static_cast<std::size_t>(*blob_cache);
+  service_options.max_reply_bytes = static_cast<std::size_t>(*max_frame);
   ComputeService service(*model, **engine, service_options);
   ServerOptions server_options;
   server_options.max_frame_bytes = static_cast<std::size_t>(*max_frame);
@@ -50,6 +56,7 @@ int RunServe(const std::vector<std::string>& args) {
   ComputeServer server(service, server_options);
   auto bound = server.Listen(*address);
   if (!bound.ok()) return ReportFailure(bound.status());
+  if (*parent_fd >= 0) server.WatchParent(static_cast<int>(*parent_fd));
 
   std::printf("engram-compute: listening on %s (model %s, engine %s on %s)\n",
               bound->ToString().c_str(), model->fingerprint.ToHex().c_str(),

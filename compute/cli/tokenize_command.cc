@@ -9,7 +9,8 @@ namespace engram::compute {
 int RunTokenize(const std::vector<std::string>& args) {
   auto flags = Flags::Parse(args, {"model", "tokenizer"}, {"no-bos"});
   if (!flags.ok()) return ReportFailure(flags.status());
-  if (flags->positional().size() != 1) return ReportFailure(SyntaxError("tokenize takes one TEXT argument"));
+  if (flags->positional().size() != 1)
+    return ReportFailure(SyntaxError("tokenize takes one TEXT argument"));
   auto model = LoadModelFromFlags(*flags);
   if (!model.ok()) return ReportFailure(model.status());
   const auto tokens = model->tokenizer.Encode(flags->positional()[0], !flags->Has("no-bos"), false);

@@ -30,12 +30,22 @@ std::vector<int> FileOrder(CheckpointFormat format, bool shared) {
   auto id = [](W w) { return static_cast<int>(w); };
   std::vector<int> order;
   if (format == CheckpointFormat::kLegacy) {
-    order = {id(W::kTokenEmbedding), id(W::kRmsAttention), id(W::kWq), id(W::kWk), id(W::kWv),
-             id(W::kWo), id(W::kRmsFfn), id(W::kW1), id(W::kW2), id(W::kW3), id(W::kRmsFinal),
+    order = {id(W::kTokenEmbedding),
+             id(W::kRmsAttention),
+             id(W::kWq),
+             id(W::kWk),
+             id(W::kWv),
+             id(W::kWo),
+             id(W::kRmsFfn),
+             id(W::kW1),
+             id(W::kW2),
+             id(W::kW3),
+             id(W::kRmsFinal),
              kRopeTables};
   } else {
     order = {id(W::kRmsAttention), id(W::kRmsFfn), id(W::kRmsFinal), id(W::kTokenEmbedding),
-             id(W::kWq), id(W::kWk), id(W::kWv), id(W::kWo), id(W::kW1), id(W::kW2), id(W::kW3)};
+             id(W::kWq),           id(W::kWk),     id(W::kWv),       id(W::kWo),
+             id(W::kW1),           id(W::kW2),     id(W::kW3)};
   }
   if (!shared) order.push_back(id(W::kClassifier));
   return order;
@@ -73,8 +83,8 @@ Status ModelFileError(const std::string& path, const std::string& what) {
 Result<std::pair<LlamaConfig, CheckpointFormat>> ReadHeader(std::FILE* f, const std::string& path,
                                                             std::int64_t file_size) {
   if (file_size < kLegacyHeaderBytes) {
-    return ModelFileError(path, "too small to be a checkpoint (" + std::to_string(file_size) +
-                                    " bytes)");
+    return ModelFileError(path,
+                          "too small to be a checkpoint (" + std::to_string(file_size) + " bytes)");
   }
   std::uint8_t head[kV1HeaderBytes] = {};
   const std::size_t want = static_cast<std::size_t>(std::min(file_size, kV1HeaderBytes));
@@ -89,8 +99,8 @@ Result<std::pair<LlamaConfig, CheckpointFormat>> ReadHeader(std::FILE* f, const 
     std::int32_t version = 0;
     std::memcpy(&version, head + 4, 4);
     if (version != 1) {
-      return ModelFileError(path, "unsupported llama2.c export version " +
-                                      std::to_string(version) + " (engram reads v0 and v1)");
+      return ModelFileError(path, "unsupported llama2.c export version " + std::to_string(version) +
+                                      " (engram reads v0 and v1)");
     }
     std::int32_t ints[7];
     std::memcpy(ints, head + 8, sizeof(ints));
@@ -105,16 +115,17 @@ Result<std::pair<LlamaConfig, CheckpointFormat>> ReadHeader(std::FILE* f, const 
     ConfigFromInts(ints, &config);
     // A negative vocabulary size is llama2.c's legacy flag for a separate classifier.
     config.shared_classifier = config.vocab_size > 0;
-    if (config.vocab_size < 0 && config.vocab_size != INT32_MIN) config.vocab_size = -config.vocab_size;
+    if (config.vocab_size < 0 && config.vocab_size != INT32_MIN)
+      config.vocab_size = -config.vocab_size;
     format = CheckpointFormat::kLegacy;
   }
   ENGRAM_RETURN_IF_ERROR(config.Validate().WithContext("model file '" + path + "'"));
   const std::int64_t expected = ExpectedBytes(config, format);
   if (expected != file_size) {
-    return ModelFileError(path, "size mismatch: the " +
-                                    std::string(CheckpointFormatName(format)) + " header (" +
-                                    config.ToString() + ") implies " + std::to_string(expected) +
-                                    " bytes, the file has " + std::to_string(file_size));
+    return ModelFileError(path, "size mismatch: the " + std::string(CheckpointFormatName(format)) +
+                                    " header (" + config.ToString() + ") implies " +
+                                    std::to_string(expected) + " bytes, the file has " +
+                                    std::to_string(file_size));
   }
   const long weights_at = format == CheckpointFormat::kLegacy ? kLegacyHeaderBytes : kV1HeaderBytes;
   if (std::fseek(f, weights_at, SEEK_SET) != 0) return ModelFileError(path, "seek failed");
@@ -169,7 +180,7 @@ Status WriteCheckpoint(const LlamaWeights& weights, CheckpointFormat format,
   const LlamaConfig& c = weights.config();
   File f(std::fopen(path.c_str(), "wb"));
   if (!f) return InternalError("cannot create '" + path + "'");
-  std::int32_t ints[7] = {c.dim, c.hidden_dim, c.n_layers, c.n_heads,
+  std::int32_t ints[7] = {c.dim,        c.hidden_dim, c.n_layers, c.n_heads,
                           c.n_kv_heads, c.vocab_size, c.seq_len};
   if (format == CheckpointFormat::kLegacy) {
     if (!c.shared_classifier) ints[5] = -ints[5];

@@ -10,15 +10,17 @@ constexpr int kMaxLayers = 1024;
 constexpr int kMaxVocab = 1 << 22;
 constexpr int kMaxSeqLen = 1 << 20;
 
-Status Bad(const std::string& what) { return ModelError("invalid model header: " + what); }
+Status Bad(const std::string& what) {
+  return ModelError("invalid model header: " + what);
+}
 
 }  // namespace
 
 std::int64_t LlamaConfig::ParameterCount() const {
   const std::int64_t d = dim, f = hidden_dim, l = n_layers, v = vocab_size, kv = kv_dim();
-  const std::int64_t per_layer = 2 * d            // the two RMSNorm weights
+  const std::int64_t per_layer = 2 * d                         // the two RMSNorm weights
                                  + d * d + 2 * kv * d + d * d  // wq, wk, wv, wo
-                                 + 3 * f * d;     // w1, w2, w3
+                                 + 3 * f * d;                  // w1, w2, w3
   return v * d + l * per_layer + d + (shared_classifier ? 0 : v * d);
 }
 

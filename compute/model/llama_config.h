@@ -16,7 +16,7 @@ struct LlamaConfig {
   int n_heads = 0;     // query heads
   int n_kv_heads = 0;  // key/value heads (grouped-query attention when < n_heads)
   int vocab_size = 0;
-  int seq_len = 0;     // context window (positions 0 .. seq_len-1)
+  int seq_len = 0;                // context window (positions 0 .. seq_len-1)
   bool shared_classifier = true;  // the classifier reuses the token embedding
 
   // Fixed by the llama2.c family; kept here so every kernel reads them from one place.

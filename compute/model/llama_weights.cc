@@ -9,25 +9,40 @@ namespace {
 
 constexpr std::int64_t kAlignFloats = 16;  // 64 bytes
 
-std::int64_t RoundUp(std::int64_t n) { return (n + kAlignFloats - 1) / kAlignFloats * kAlignFloats; }
+std::int64_t RoundUp(std::int64_t n) {
+  return (n + kAlignFloats - 1) / kAlignFloats * kAlignFloats;
+}
 
 }  // namespace
 
 std::string_view WeightName(WeightId id) {
   switch (id) {
-    case WeightId::kTokenEmbedding: return "token_embedding";
-    case WeightId::kRmsAttention: return "rms_attention";
-    case WeightId::kWq: return "wq";
-    case WeightId::kWk: return "wk";
-    case WeightId::kWv: return "wv";
-    case WeightId::kWo: return "wo";
-    case WeightId::kRmsFfn: return "rms_ffn";
-    case WeightId::kW1: return "w1";
-    case WeightId::kW2: return "w2";
-    case WeightId::kW3: return "w3";
-    case WeightId::kRmsFinal: return "rms_final";
-    case WeightId::kClassifier: return "classifier";
-    case WeightId::kCount: break;
+    case WeightId::kTokenEmbedding:
+      return "token_embedding";
+    case WeightId::kRmsAttention:
+      return "rms_attention";
+    case WeightId::kWq:
+      return "wq";
+    case WeightId::kWk:
+      return "wk";
+    case WeightId::kWv:
+      return "wv";
+    case WeightId::kWo:
+      return "wo";
+    case WeightId::kRmsFfn:
+      return "rms_ffn";
+    case WeightId::kW1:
+      return "w1";
+    case WeightId::kW2:
+      return "w2";
+    case WeightId::kW3:
+      return "w3";
+    case WeightId::kRmsFinal:
+      return "rms_final";
+    case WeightId::kClassifier:
+      return "classifier";
+    case WeightId::kCount:
+      break;
   }
   return "?";
 }
@@ -36,19 +51,32 @@ std::int64_t WeightNumel(const LlamaConfig& c, WeightId id) {
   const std::int64_t d = c.dim, f = c.hidden_dim, l = c.n_layers, v = c.vocab_size;
   const std::int64_t kv = c.kv_dim();
   switch (id) {
-    case WeightId::kTokenEmbedding: return v * d;
-    case WeightId::kRmsAttention: return l * d;
-    case WeightId::kWq: return l * d * d;
-    case WeightId::kWk: return l * kv * d;
-    case WeightId::kWv: return l * kv * d;
-    case WeightId::kWo: return l * d * d;
-    case WeightId::kRmsFfn: return l * d;
-    case WeightId::kW1: return l * f * d;
-    case WeightId::kW2: return l * d * f;
-    case WeightId::kW3: return l * f * d;
-    case WeightId::kRmsFinal: return d;
-    case WeightId::kClassifier: return v * d;
-    case WeightId::kCount: break;
+    case WeightId::kTokenEmbedding:
+      return v * d;
+    case WeightId::kRmsAttention:
+      return l * d;
+    case WeightId::kWq:
+      return l * d * d;
+    case WeightId::kWk:
+      return l * kv * d;
+    case WeightId::kWv:
+      return l * kv * d;
+    case WeightId::kWo:
+      return l * d * d;
+    case WeightId::kRmsFfn:
+      return l * d;
+    case WeightId::kW1:
+      return l * f * d;
+    case WeightId::kW2:
+      return l * d * f;
+    case WeightId::kW3:
+      return l * f * d;
+    case WeightId::kRmsFinal:
+      return d;
+    case WeightId::kClassifier:
+      return v * d;
+    case WeightId::kCount:
+      break;
   }
   return 0;
 }

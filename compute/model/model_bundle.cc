@@ -21,13 +21,16 @@ std::vector<fs::path> BinFiles(const fs::path& dir) {
   std::vector<fs::path> out;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
-    if (entry.is_regular_file(ec) && entry.path().extension() == ".bin") out.push_back(entry.path());
+    if (entry.is_regular_file(ec) && entry.path().extension() == ".bin")
+      out.push_back(entry.path());
   }
   std::sort(out.begin(), out.end());
   return out;
 }
 
-bool LooksLikeTokenizer(const fs::path& p) { return p.filename().string().rfind("tok", 0) == 0; }
+bool LooksLikeTokenizer(const fs::path& p) {
+  return p.filename().string().rfind("tok", 0) == 0;
+}
 
 Result<fs::path> FindTokenizer(const fs::path& dir) {
   if (IsFile(dir / "tokenizer.bin")) return dir / "tokenizer.bin";
@@ -35,8 +38,11 @@ Result<fs::path> FindTokenizer(const fs::path& dir) {
   for (const auto& p : BinFiles(dir)) {
     if (LooksLikeTokenizer(p)) found.push_back(p);
   }
-  if (found.empty()) return NotFoundError("no tokenizer (tokenizer.bin or tok*.bin) in '" + dir.string() + "'");
-  if (found.size() > 1) return ModelError("several tok*.bin files in '" + dir.string() + "'; name one with --tokenizer");
+  if (found.empty())
+    return NotFoundError("no tokenizer (tokenizer.bin or tok*.bin) in '" + dir.string() + "'");
+  if (found.size() > 1)
+    return ModelError("several tok*.bin files in '" + dir.string() +
+                      "'; name one with --tokenizer");
   return found.front();
 }
 
@@ -47,7 +53,8 @@ Result<fs::path> FindCheckpoint(const fs::path& dir) {
     if (!LooksLikeTokenizer(p)) found.push_back(p);
   }
   if (found.empty()) return NotFoundError("no checkpoint (*.bin) in '" + dir.string() + "'");
-  if (found.size() > 1) return ModelError("several checkpoints in '" + dir.string() + "'; name the file");
+  if (found.size() > 1)
+    return ModelError("several checkpoints in '" + dir.string() + "'; name the file");
   return found.front();
 }
 
@@ -64,7 +71,7 @@ std::string DefaultModelPath() {
   std::vector<fs::path> candidates;
   const fs::path exe_dir = ExecutableDir();
   if (!exe_dir.empty()) {
-    candidates.push_back(exe_dir / "../../models/stories260K");        // build/bin in a checkout
+    candidates.push_back(exe_dir / "../../models/stories260K");  // build/bin in a checkout
     candidates.push_back(exe_dir / "../share/engram/models/stories260K");  // installed
   }
 #ifdef ENGRAM_SOURCE_DIR
@@ -81,8 +88,9 @@ Hash128 ModelFingerprint(const LlamaWeights& weights, const Tokenizer& tokenizer
   HashBuilder h;
   h.Add(kFingerprintTag);
   const LlamaConfig& c = weights.config();
-  const std::int32_t ints[8] = {c.dim,        c.hidden_dim, c.n_layers, c.n_heads,
-                                c.n_kv_heads, c.vocab_size, c.seq_len,  c.shared_classifier ? 1 : 0};
+  const std::int32_t ints[8] = {
+      c.dim,        c.hidden_dim, c.n_layers, c.n_heads,
+      c.n_kv_heads, c.vocab_size, c.seq_len,  c.shared_classifier ? 1 : 0};
   h.Add(ints, sizeof(ints));
   for (int i = 0; i < kWeightCount; ++i) {
     auto id = static_cast<WeightId>(i);
@@ -121,8 +129,9 @@ Result<ModelBundle> LoadModel(const std::string& dir_or_file, const std::string&
   }
 
   ENGRAM_ASSIGN_OR_RETURN(Checkpoint checkpoint, ReadCheckpoint(checkpoint_file.string()));
-  ENGRAM_ASSIGN_OR_RETURN(Tokenizer tokenizer,
-                          Tokenizer::Load(tokenizer_file.string(), checkpoint.weights.config().vocab_size));
+  ENGRAM_ASSIGN_OR_RETURN(
+      Tokenizer tokenizer,
+      Tokenizer::Load(tokenizer_file.string(), checkpoint.weights.config().vocab_size));
   const Hash128 fingerprint = ModelFingerprint(checkpoint.weights, tokenizer);
   return ModelBundle{std::move(checkpoint), std::move(tokenizer), checkpoint_file.string(),
                      tokenizer_file.string(), fingerprint};

@@ -18,7 +18,9 @@ constexpr std::int32_t kMaxPieceBytes = 4096;
 // llama2.c only merges pairs scoring above this.
 constexpr float kMinMergeScore = -1e10f;
 
-bool IsContinuationByte(unsigned char c) { return (c & 0xC0) == 0x80; }
+bool IsContinuationByte(unsigned char c) {
+  return (c & 0xC0) == 0x80;
+}
 
 // Parses a byte-fallback piece "<0xHH>"; -1 when `piece` is not one.
 int ParseBytePiece(std::string_view piece) {
@@ -149,7 +151,7 @@ std::vector<int> Tokenizer::Encode(std::string_view text, bool bos, bool eos) co
 
   struct Candidate {
     float score;
-    int left;       // symbol index; smaller index = further left
+    int left;  // symbol index; smaller index = further left
     int right;
     int left_token;
     int right_token;

@@ -58,7 +58,7 @@ class Tokenizer {
   const std::vector<std::string>& pieces() const { return pieces_; }
   const std::vector<float>& scores() const { return scores_; }
 
- Tokenizer(Tokenizer&&) noexcept = default;
+  Tokenizer(Tokenizer&&) noexcept = default;
   Tokenizer& operator=(Tokenizer&&) noexcept = default;
   // Not copyable: ids_ holds views into pieces_.
   Tokenizer(const Tokenizer&) = delete;
@@ -72,7 +72,7 @@ class Tokenizer {
   std::vector<std::string> pieces_;
   std::vector<float> scores_;
   std::unordered_map<std::string_view, int> ids_;  // views into pieces_; first id wins
-  std::string byte_pieces_;                          // 256 single bytes, for byte fallback
+  std::string byte_pieces_;                        // 256 single bytes, for byte fallback
 };
 
 }  // namespace engram::compute

@@ -22,7 +22,8 @@ Result<Address> ParseAddress(std::string_view text) {
     a.path = std::string(text.substr(5));
     if (a.path.empty()) return SyntaxError("unix address needs a socket path", 5);
     if (a.path.size() > kMaxUnixPath) {
-      return SyntaxError("unix socket path longer than " + std::to_string(kMaxUnixPath) + " bytes", 5);
+      return SyntaxError("unix socket path longer than " + std::to_string(kMaxUnixPath) + " bytes",
+                         5);
     }
     return a;
   }
@@ -54,7 +55,8 @@ Result<Address> ParseAddress(std::string_view text) {
     a.port = static_cast<std::uint16_t>(value);
     return a;
   }
-  return SyntaxError("address must start with unix: or tcp:// (got '" + std::string(text) + "')", 0);
+  return SyntaxError("address must start with unix: or tcp:// (got '" + std::string(text) + "')",
+                     0);
 }
 
 }  // namespace engram::protocol

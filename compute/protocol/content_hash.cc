@@ -5,7 +5,9 @@
 namespace engram {
 namespace {
 
-Hash128 FromXxh(XXH128_hash_t h) { return Hash128{h.high64, h.low64}; }
+Hash128 FromXxh(XXH128_hash_t h) {
+  return Hash128{h.high64, h.low64};
+}
 
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -42,7 +44,9 @@ Hash128 ContentHash(const void* data, std::size_t size) {
   return FromXxh(XXH3_128bits(data, size));
 }
 
-Hash128 ContentHash(std::string_view data) { return ContentHash(data.data(), data.size()); }
+Hash128 ContentHash(std::string_view data) {
+  return ContentHash(data.data(), data.size());
+}
 
 struct HashBuilder::State {
   XXH3_state_t* xxh = XXH3_createState();
@@ -59,6 +63,8 @@ void HashBuilder::Add(const void* data, std::size_t size) {
   XXH3_128bits_update(state_->xxh, data, size);
 }
 
-Hash128 HashBuilder::Finish() const { return FromXxh(XXH3_128bits_digest(state_->xxh)); }
+Hash128 HashBuilder::Finish() const {
+  return FromXxh(XXH3_128bits_digest(state_->xxh));
+}
 
 }  // namespace engram

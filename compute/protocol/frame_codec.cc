@@ -19,10 +19,9 @@ FrameBuffer::FrameBuffer(std::size_t size) : size_(size) {
 }
 
 Result<std::uint32_t> DecodeFrameLength(const std::uint8_t* header, std::size_t max_frame_bytes) {
-  const std::uint32_t length = static_cast<std::uint32_t>(header[0]) |
-                               static_cast<std::uint32_t>(header[1]) << 8 |
-                               static_cast<std::uint32_t>(header[2]) << 16 |
-                               static_cast<std::uint32_t>(header[3]) << 24;
+  const std::uint32_t length =
+      static_cast<std::uint32_t>(header[0]) | static_cast<std::uint32_t>(header[1]) << 8 |
+      static_cast<std::uint32_t>(header[2]) << 16 | static_cast<std::uint32_t>(header[3]) << 24;
   if (length == 0) return CorruptError("empty frame");
   if (length > max_frame_bytes) {
     return LimitError("frame of " + std::to_string(length) + " bytes exceeds the limit of " +
@@ -46,9 +45,9 @@ std::string FinishFrame(flatbuffers::FlatBufferBuilder& builder,
   fb::FinishFrameBuffer(builder, frame);
   const auto size = static_cast<std::uint32_t>(builder.GetSize());
   std::string out(kFrameHeaderBytes + size, '\0');
-  const std::uint8_t header[4] = {static_cast<std::uint8_t>(size), static_cast<std::uint8_t>(size >> 8),
-                                  static_cast<std::uint8_t>(size >> 16),
-                                  static_cast<std::uint8_t>(size >> 24)};
+  const std::uint8_t header[4] = {
+      static_cast<std::uint8_t>(size), static_cast<std::uint8_t>(size >> 8),
+      static_cast<std::uint8_t>(size >> 16), static_cast<std::uint8_t>(size >> 24)};
   std::memcpy(out.data(), header, 4);
   std::memcpy(out.data() + kFrameHeaderBytes, builder.GetBufferPointer(), size);
   return out;
@@ -57,7 +56,8 @@ std::string FinishFrame(flatbuffers::FlatBufferBuilder& builder,
 std::string EncodeErrorFrame(std::uint64_t id, const Status& status) {
   flatbuffers::FlatBufferBuilder b(256);
   const auto message = b.CreateString(status.message());
-  const auto reply = fb::CreateErrorReply(b, static_cast<std::uint8_t>(status.code()), message);
+  const auto reply =
+      fb::CreateErrorReply(b, static_cast<std::uint8_t>(status.code()), message, status.position());
   return FinishFrame(b, fb::CreateFrame(b, id, false, fb::Body::ErrorReply, reply.Union()));
 }
 
@@ -67,7 +67,7 @@ Status StatusFromErrorReply(const fb::ErrorReply& reply) {
   if (!code || *code == ErrorCode::kOk) {
     return InternalError("peer sent error code " + std::to_string(reply.code()) + ": " + message);
   }
-  return Status::Error(*code, message);
+  return Status::Error(*code, message, reply.position());
 }
 
 bool IsRequestBody(fb::Body body) {

@@ -67,8 +67,12 @@ bool IsRequestBody(fb::Body body);
 std::string_view BodyName(fb::Body body);
 
 // Hash conversions between the wire struct and engram::Hash128.
-inline fb::Hash128 ToWire(const Hash128& h) { return fb::Hash128(h.high, h.low); }
-inline Hash128 FromWire(const fb::Hash128& h) { return Hash128{h.high(), h.low()}; }
+inline fb::Hash128 ToWire(const Hash128& h) {
+  return fb::Hash128(h.high, h.low);
+}
+inline Hash128 FromWire(const fb::Hash128& h) {
+  return Hash128{h.high(), h.low()};
+}
 }  // namespace engram::protocol
 
 #endif  // ENGRAM_COMPUTE_PROTOCOL_FRAME_CODEC_H_

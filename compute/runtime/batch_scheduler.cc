@@ -30,9 +30,11 @@ std::uint64_t BatchScheduler::Submit(GenerationRequest request, GenerationCallba
     std::lock_guard lock(mutex_);
     const std::uint64_t ticket = next_ticket_++;
     // The slot is assigned at admission; -1 until then.
-    job.reset(new Job{ticket, std::move(callbacks),
+    job.reset(new Job{ticket,
+                      std::move(callbacks),
                       DecodeStream(std::move(request), -1, engine_.config().seq_len),
-                      {}, std::chrono::steady_clock::now()});
+                      {},
+                      std::chrono::steady_clock::now()});
     live_.insert(ticket);
     waiting_.push_back(std::move(job));
     ++stats_.waiting;
@@ -109,6 +111,7 @@ void BatchScheduler::Loop() {
   for (;;) {
     bool stopping = false;
     std::unordered_set<std::uint64_t> cancelled;
+    std::vector<std::unique_ptr<Job>> withdrawn;  // cancelled before they got a slot
     {
       std::unique_lock lock(mutex_);
       wake_.wait(lock, [&] { return stopping_ || !waiting_.empty() || !active.empty(); });
@@ -118,7 +121,21 @@ void BatchScheduler::Loop() {
         for (auto& job : waiting_) active.push_back(std::move(job));
         waiting_.clear();
         stats_.waiting = 0;
+      } else if (!cancelled.empty()) {
+        for (auto it = waiting_.begin(); it != waiting_.end();) {
+          if (cancelled.erase((*it)->ticket) > 0) {
+            withdrawn.push_back(std::move(*it));
+            it = waiting_.erase(it);
+            --stats_.waiting;
+          } else {
+            ++it;
+          }
+        }
       }
+    }
+    for (auto& job : withdrawn) {
+      job->stream.Cancel();
+      Finish(*job, Status::Ok());
     }
     if (stopping) {
       for (auto& job : active) {
@@ -129,14 +146,9 @@ void BatchScheduler::Loop() {
     }
 
     Admit(active, free_slots);
-    // Retire cancelled streams before spending a step on them; cancellations of requests still
-    // waiting are kept for when they are admitted.
+    // Retire cancelled streams before spending a step on them.
     for (auto& job : active) {
       if (cancelled.erase(job->ticket) > 0) job->stream.Cancel();
-    }
-    if (!cancelled.empty()) {
-      std::lock_guard lock(mutex_);
-      cancelled_.insert(cancelled.begin(), cancelled.end());
     }
 
     slots.clear();
@@ -166,7 +178,8 @@ void BatchScheduler::Loop() {
       if (auto next = job->stream.Advance(row_logits)) {
         job->generated.push_back(*next);
         if (job->callbacks.on_token) {
-          job->callbacks.on_token(*next, tokenizer_.DecodePiece(job->stream.previous_token(), *next));
+          job->callbacks.on_token(*next,
+                                  tokenizer_.DecodePiece(job->stream.previous_token(), *next));
         }
       }
     }

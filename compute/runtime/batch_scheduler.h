@@ -46,9 +46,9 @@ struct GenerationCallbacks {
 struct SchedulerStats {
   int active = 0;
   int waiting = 0;
-  std::uint64_t steps = 0;            // engine steps run
-  std::uint64_t tokens_processed = 0; // stream-steps (prompt and generated tokens)
-  std::uint64_t completed = 0;        // requests finished
+  std::uint64_t steps = 0;             // engine steps run
+  std::uint64_t tokens_processed = 0;  // stream-steps (prompt and generated tokens)
+  std::uint64_t completed = 0;         // requests finished
 };
 
 class BatchScheduler {

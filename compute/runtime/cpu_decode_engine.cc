@@ -13,7 +13,7 @@ constexpr int kMinRowsPerThread = 2;
 }  // namespace
 
 Result<std::unique_ptr<CpuDecodeEngine>> CpuDecodeEngine::Create(const LlamaWeights& weights,
-                                                                  const CpuEngineOptions& options) {
+                                                                 const CpuEngineOptions& options) {
   std::string_view isa;
   CpuForwardFn forward = nullptr;
   if (options.isa.empty()) {
@@ -26,6 +26,11 @@ Result<std::unique_ptr<CpuDecodeEngine>> CpuDecodeEngine::Create(const LlamaWeig
     }
   }
   if (options.max_slots < 1) return LimitError("max_slots must be at least 1");
+  if (weights.config().head_size() > kCpuMaxHeadSize) {
+    return ModelError("head size " + std::to_string(weights.config().head_size()) +
+                      " exceeds the fused CPU engine's " + std::to_string(kCpuMaxHeadSize) +
+                      "; use --engine torch");
+  }
   try {
     return std::unique_ptr<CpuDecodeEngine>(
         new CpuDecodeEngine(BuildCpuModel(weights), forward, isa, options));
@@ -40,18 +45,20 @@ CpuDecodeEngine::CpuDecodeEngine(CpuModel model, CpuForwardFn forward, std::stri
       forward_(forward),
       isa_(isa),
       slots_(static_cast<std::size_t>(options.max_slots)),
-      runner_(options.threads > 0 ? options.threads
-                                  : std::max(1, static_cast<int>(std::thread::hardware_concurrency()))) {
+      runner_(options.threads > 0
+                  ? options.threads
+                  : std::max(1, static_cast<int>(std::thread::hardware_concurrency()))) {
   for (int t = 0; t < runner_.threads(); ++t) scratch_.emplace_back(CpuScratchFloats(model_));
 }
 
-std::string CpuDecodeEngine::name() const { return "cpu-fused/" + isa_; }
+std::string CpuDecodeEngine::name() const {
+  return "cpu-fused/" + isa_;
+}
 
 KvCacheView CpuDecodeEngine::CacheFor(int slot) {
   Slot& s = slots_[static_cast<std::size_t>(slot)];
   if (s.keys.size() == 0) {
-    const LlamaConfig& c = model_.config;
-    const std::size_t n = static_cast<std::size_t>(c.n_layers) * c.seq_len * c.kv_dim();
+    const std::size_t n = CpuKvCacheFloats(model_);
     s.keys = AlignedFloats(n);
     s.values = AlignedFloats(n);
   }
@@ -66,7 +73,8 @@ Status CpuDecodeEngine::Step(std::span<const int> slots, std::span<const int> to
 
   std::vector<KvCacheView> caches(static_cast<std::size_t>(batch));
   try {
-    for (int i = 0; i < batch; ++i) caches[static_cast<std::size_t>(i)] = CacheFor(slots[static_cast<std::size_t>(i)]);
+    for (int i = 0; i < batch; ++i)
+      caches[static_cast<std::size_t>(i)] = CacheFor(slots[static_cast<std::size_t>(i)]);
   } catch (const std::bad_alloc&) {
     return LimitError("not enough memory for another KV cache slot");
   }

@@ -16,15 +16,15 @@ namespace engram::compute {
 
 struct CpuEngineOptions {
   int max_slots = 64;
-  int threads = 0;       // 0 = one per hardware thread
-  std::string isa;       // "" = best available; else "avx512", "avx2" or "generic"
+  int threads = 0;  // 0 = one per hardware thread
+  std::string isa;  // "" = best available; else "avx512", "avx2" or "generic"
 };
 
 class CpuDecodeEngine final : public DecodeEngine {
  public:
   // Errors: MODEL (unknown or unsupported isa), LIMIT (no memory).
   static Result<std::unique_ptr<CpuDecodeEngine>> Create(const LlamaWeights& weights,
-                                                          const CpuEngineOptions& options);
+                                                         const CpuEngineOptions& options);
 
   const LlamaConfig& config() const override { return model_.config; }
   std::string device() const override { return "cpu"; }
@@ -47,7 +47,7 @@ class CpuDecodeEngine final : public DecodeEngine {
   CpuModel model_;
   CpuForwardFn forward_;
   std::string isa_;
-  std::vector<Slot> slots_;  // KV memory allocated on a slot's first use
+  std::vector<Slot> slots_;             // KV memory allocated on a slot's first use
   std::vector<AlignedFloats> scratch_;  // one per thread
   ParallelRunner runner_;
 };

@@ -21,7 +21,11 @@ std::size_t CpuScratchFloats(const CpuModel& m) {
   const std::size_t r = kCpuTileRows;
   return r * (4 * static_cast<std::size_t>(m.dim_cols) + m.qkv_cols + m.ffn_cols + m.ffn_half +
               m.vocab_cols) +
-         static_cast<std::size_t>(PadColumns(m.config.seq_len));
+         static_cast<std::size_t>(kCpuAttentionGroupMax) * m.seq_stride;
+}
+
+std::size_t CpuKvCacheFloats(const CpuModel& m) {
+  return static_cast<std::size_t>(m.config.n_layers) * m.config.kv_dim() * m.seq_stride;
 }
 
 CpuForwardFn CpuForwardByName(std::string_view isa) {

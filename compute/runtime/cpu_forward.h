@@ -13,11 +13,19 @@
 
 namespace engram::compute {
 
-inline constexpr int kCpuTileRows = 8;
+inline constexpr int kCpuTileRows = 32;
+// Query heads per key/value head processed together (larger groups are split).
+inline constexpr int kCpuAttentionGroupMax = 4;
 
-// One stream's key/value cache for all layers:
-//   keys:   [layers][kv_heads][head_size][seq_len]  (transposed: scores vectorise over time)
-//   values: [layers][seq_len][kv_dim]
+// Positions per KV cache block, and the multiple the positions of a cache are padded to.
+inline constexpr int kCpuKvBlock = 16;
+inline constexpr int kCpuKvPad = 64;
+// Largest head size the fused kernels accept (larger models use the LibTorch engine).
+inline constexpr int kCpuMaxHeadSize = 256;
+
+// One stream's key/value cache for all layers (CpuKvCacheFloats floats each). Both are laid out
+// [layer][kv_head][position / kCpuKvBlock][head_size][position % kCpuKvBlock]: attention then
+// vectorises over time and reads each head's keys and values as one sequential stream.
 struct KvCacheView {
   float* keys;
   float* values;
@@ -26,16 +34,17 @@ struct KvCacheView {
 // Per-thread scratch space for ForwardTile, sized by CpuScratchFloats().
 struct CpuForwardArgs {
   const CpuModel* model;
-  int rows;                  // 1 .. kCpuTileRows
-  const int* tokens;         // [rows]
-  const int* positions;      // [rows], each < seq_len
-  const KvCacheView* caches; // [rows]
-  float* logits;             // [rows][logits_stride]
-  int logits_stride;         // >= vocab_size
-  float* scratch;            // CpuScratchFloats(*model) floats, 64-byte aligned
+  int rows;                   // 1 .. kCpuTileRows
+  const int* tokens;          // [rows]
+  const int* positions;       // [rows], each < seq_len
+  const KvCacheView* caches;  // [rows]
+  float* logits;              // [rows][logits_stride]
+  int logits_stride;          // >= vocab_size
+  float* scratch;             // CpuScratchFloats(*model) floats, 64-byte aligned
 };
 
 std::size_t CpuScratchFloats(const CpuModel& model);
+std::size_t CpuKvCacheFloats(const CpuModel& model);
 
 using CpuForwardFn = void (*)(const CpuForwardArgs& args);
 

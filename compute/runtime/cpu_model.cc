@@ -1,5 +1,7 @@
 #include "compute/runtime/cpu_model.h"
 
+#include "compute/runtime/cpu_forward.h"
+
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -27,7 +29,9 @@ AlignedFloats& AlignedFloats::operator=(AlignedFloats&& other) noexcept {
   return *this;
 }
 
-AlignedFloats::~AlignedFloats() { std::free(data_); }
+AlignedFloats::~AlignedFloats() {
+  std::free(data_);
+}
 
 namespace {
 
@@ -64,6 +68,7 @@ CpuModel BuildCpuModel(const LlamaWeights& weights) {
   m.ffn_cols = 2 * m.ffn_half;
   m.dim_cols = PadColumns(d);
   m.vocab_cols = PadColumns(c.vocab_size);
+  m.seq_stride = (c.seq_len + kCpuKvPad - 1) / kCpuKvPad * kCpuKvPad;
 
   m.token_embedding = Copy(weights.Tensor(WeightId::kTokenEmbedding));
   m.rms_attention = Copy(weights.Tensor(WeightId::kRmsAttention));
@@ -76,8 +81,7 @@ CpuModel BuildCpuModel(const LlamaWeights& weights) {
   m.wqkv = AlignedFloats(sz(l, d, m.qkv_cols));
   TransposeInto(weights.Tensor(WeightId::kWq).data(), l, d, d, m.wqkv.data(), m.qkv_cols, 0);
   TransposeInto(weights.Tensor(WeightId::kWk).data(), l, kv, d, m.wqkv.data(), m.qkv_cols, d);
-  TransposeInto(weights.Tensor(WeightId::kWv).data(), l, kv, d, m.wqkv.data(), m.qkv_cols,
-                d + kv);
+  TransposeInto(weights.Tensor(WeightId::kWv).data(), l, kv, d, m.wqkv.data(), m.qkv_cols, d + kv);
   m.wo = AlignedFloats(sz(l, d, m.dim_cols));
   TransposeInto(weights.Tensor(WeightId::kWo).data(), l, d, d, m.wo.data(), m.dim_cols, 0);
   m.w13 = AlignedFloats(sz(l, d, m.ffn_cols));
@@ -96,8 +100,8 @@ CpuModel BuildCpuModel(const LlamaWeights& weights) {
   for (int pos = 0; pos < c.seq_len; ++pos) {
     for (int i = 0; i < half; ++i) {
       const int head_dim = 2 * i;
-      const float freq =
-          1.0f / std::pow(c.rope_theta, static_cast<float>(head_dim) / static_cast<float>(c.head_size()));
+      const float freq = 1.0f / std::pow(c.rope_theta, static_cast<float>(head_dim) /
+                                                           static_cast<float>(c.head_size()));
       const float val = static_cast<float>(pos) * freq;
       m.rope_cos.data()[static_cast<std::size_t>(pos) * half + i] = std::cos(val);
       m.rope_sin.data()[static_cast<std::size_t>(pos) * half + i] = std::sin(val);

@@ -18,7 +18,9 @@ namespace engram::compute {
 
 inline constexpr int kCpuColumnAlign = 32;
 
-inline int PadColumns(int n) { return (n + kCpuColumnAlign - 1) / kCpuColumnAlign * kCpuColumnAlign; }
+inline int PadColumns(int n) {
+  return (n + kCpuColumnAlign - 1) / kCpuColumnAlign * kCpuColumnAlign;
+}
 
 // A 64-byte aligned float array.
 class AlignedFloats {
@@ -42,11 +44,12 @@ class AlignedFloats {
 
 struct CpuModel {
   LlamaConfig config;
-  int qkv_cols = 0;     // padded dim + 2 * kv_dim
-  int ffn_half = 0;     // padded hidden_dim: w3's columns start here in w13
-  int ffn_cols = 0;     // 2 * ffn_half
-  int dim_cols = 0;     // padded dim (outputs of wo and w2)
-  int vocab_cols = 0;   // padded vocab
+  int qkv_cols = 0;    // padded dim + 2 * kv_dim
+  int ffn_half = 0;    // padded hidden_dim: w3's columns start here in w13
+  int ffn_cols = 0;    // 2 * ffn_half
+  int dim_cols = 0;    // padded dim (outputs of wo and w2)
+  int vocab_cols = 0;  // padded vocab
+  int seq_stride = 0;  // padded seq_len: positions per kv head in the KV caches
 
   AlignedFloats token_embedding;  // [vocab][dim], row-major (rows are looked up, not multiplied)
   AlignedFloats rms_attention;    // [layers][dim]

@@ -5,8 +5,7 @@
 namespace engram::compute {
 
 Status DecodeEngine::ValidateStep(std::span<const int> slots, std::span<const int> tokens,
-                                  std::span<const int> positions,
-                                  std::span<float> logits) const {
+                                  std::span<const int> positions, std::span<float> logits) const {
   const LlamaConfig& c = config();
   const std::size_t batch = slots.size();
   if (tokens.size() != batch || positions.size() != batch) {

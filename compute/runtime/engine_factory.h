@@ -16,8 +16,8 @@ struct EngineOptions {
   std::string engine = "auto";
   std::string device = "cpu";  // "cpu", "cuda", "cuda:N"
   int max_slots = 64;
-  int threads = 0;             // CPU engine worker threads; 0 = hardware threads
-  std::string isa;             // CPU engine kernels; "" = best available
+  int threads = 0;  // CPU engine worker threads; 0 = hardware threads
+  std::string isa;  // CPU engine kernels; "" = best available
 };
 
 // Errors: SYNTAX (unknown engine name, cpu engine on a non-cpu device), and those of the

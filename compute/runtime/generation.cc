@@ -8,11 +8,16 @@ namespace engram::compute {
 
 std::string_view StopReasonName(StopReason reason) {
   switch (reason) {
-    case StopReason::kMaxTokens: return "max_tokens";
-    case StopReason::kBos: return "bos";
-    case StopReason::kContext: return "context";
-    case StopReason::kCancelled: return "cancelled";
-    case StopReason::kError: return "error";
+    case StopReason::kMaxTokens:
+      return "max_tokens";
+    case StopReason::kBos:
+      return "bos";
+    case StopReason::kContext:
+      return "context";
+    case StopReason::kCancelled:
+      return "cancelled";
+    case StopReason::kError:
+      return "error";
   }
   return "unknown";
 }
@@ -60,7 +65,8 @@ std::optional<int> DecodeStream::Advance(std::span<float> logits) {
 Result<GenerationResult> GenerateSync(DecodeEngine& engine, GenerationRequest request,
                                       const std::function<void(int prev, int token)>& on_token,
                                       int context_window) {
-  if (request.prompt_tokens.empty()) return SyntaxError("generation needs at least one prompt token");
+  if (request.prompt_tokens.empty())
+    return SyntaxError("generation needs at least one prompt token");
   const int window = context_window > 0 ? std::min(context_window, engine.config().seq_len)
                                         : engine.config().seq_len;
   DecodeStream stream(std::move(request), /*slot=*/0, window);

@@ -39,6 +39,13 @@ at::Tensor Rope(const at::Tensor& x, const at::Tensor& cos, const at::Tensor& si
   return at::stack({x0 * c - x1 * s, x0 * s + x1 * c}, -1).reshape({b, heads, hs});
 }
 
+// LibTorch reports device memory exhaustion as an exception whose message says so.
+Status FromException(const std::exception& e, const std::string& what) {
+  const std::string message = what + ": " + e.what();
+  if (message.find("out of memory") != std::string::npos) return LimitError(message);
+  return ComputeError(message);
+}
+
 class TorchDecodeEngineImpl final : public TorchDecodeEngine {
  public:
   TorchDecodeEngineImpl(const LlamaWeights& weights, const TorchEngineOptions& options,
@@ -47,7 +54,9 @@ class TorchDecodeEngineImpl final : public TorchDecodeEngine {
     const LlamaConfig& c = config_;
     const std::int64_t d = c.dim, f = c.hidden_dim, l = c.n_layers, v = c.vocab_size;
     const std::int64_t kv = c.kv_dim();
-    auto t = [&](WeightId id, at::IntArrayRef shape) { return ToDevice(weights.Tensor(id), shape, device_); };
+    auto t = [&](WeightId id, at::IntArrayRef shape) {
+      return ToDevice(weights.Tensor(id), shape, device_);
+    };
     embedding_ = t(WeightId::kTokenEmbedding, {v, d});
     rms_attention_ = t(WeightId::kRmsAttention, {l, d});
     wq_ = t(WeightId::kWq, {l, d, d});
@@ -98,7 +107,7 @@ class TorchDecodeEngineImpl final : public TorchDecodeEngine {
       CopyOut(out, logits);
       return Status::Ok();
     } catch (const std::exception& e) {
-      return ComputeError(std::string("LibTorch decode step failed: ") + e.what());
+      return FromException(e, "LibTorch decode step failed");
     }
   }
 
@@ -110,7 +119,8 @@ class TorchDecodeEngineImpl final : public TorchDecodeEngine {
                         std::to_string(c.seq_len));
     }
     for (int tok : tokens) {
-      if (tok < 0 || tok >= c.vocab_size) return SyntaxError("token id " + std::to_string(tok) + " outside the vocabulary");
+      if (tok < 0 || tok >= c.vocab_size)
+        return SyntaxError("token id " + std::to_string(tok) + " outside the vocabulary");
     }
     if (logits.size() < tokens.size() * static_cast<std::size_t>(c.vocab_size)) {
       return InternalError("forward: logits buffer too small");
@@ -120,14 +130,15 @@ class TorchDecodeEngineImpl final : public TorchDecodeEngine {
       CopyOut(SequenceImpl(tokens), logits);
       return Status::Ok();
     } catch (const std::exception& e) {
-      return ComputeError(std::string("LibTorch forward failed: ") + e.what());
+      return FromException(e, "LibTorch forward failed");
     }
   }
 
  private:
   static void CopyOut(const at::Tensor& t, std::span<float> out) {
     const at::Tensor host = t.to(at::kCPU).contiguous();
-    std::memcpy(out.data(), host.data_ptr<float>(), static_cast<std::size_t>(host.numel()) * sizeof(float));
+    std::memcpy(out.data(), host.data_ptr<float>(),
+                static_cast<std::size_t>(host.numel()) * sizeof(float));
   }
 
   at::Tensor StepImpl(std::span<const int> slots, std::span<const int> tokens,
@@ -173,7 +184,8 @@ class TorchDecodeEngineImpl final : public TorchDecodeEngine {
       at::Tensor scores = at::matmul(q.unsqueeze(2), keys.transpose(-1, -2)).squeeze(2) / scale;
       scores = scores.masked_fill(future.unsqueeze(1), -std::numeric_limits<float>::infinity());
       const at::Tensor att = at::softmax(scores, -1);
-      const at::Tensor out = at::matmul(att.unsqueeze(2), values).squeeze(2).reshape({b, heads * hs});
+      const at::Tensor out =
+          at::matmul(att.unsqueeze(2), values).squeeze(2).reshape({b, heads * hs});
 
       x = x + at::mm(out, wo_[l].t());
       const at::Tensor xf = RmsNorm(x, rms_ffn_[l], c.norm_eps);
@@ -199,8 +211,10 @@ class TorchDecodeEngineImpl final : public TorchDecodeEngine {
     for (std::int64_t l = 0; l < c.n_layers; ++l) {
       const at::Tensor xb = RmsNorm(x, rms_attention_[l], c.norm_eps);
       // Positions play the role of the batch rows in Rope: row i sits at position i.
-      const at::Tensor q = Rope(at::mm(xb, wq_[l].t()).view({n, heads, hs}), cos, sin).permute({1, 0, 2});
-      at::Tensor k = Rope(at::mm(xb, wk_[l].t()).view({n, kv_heads, hs}), cos, sin).permute({1, 0, 2});
+      const at::Tensor q =
+          Rope(at::mm(xb, wq_[l].t()).view({n, heads, hs}), cos, sin).permute({1, 0, 2});
+      at::Tensor k =
+          Rope(at::mm(xb, wk_[l].t()).view({n, kv_heads, hs}), cos, sin).permute({1, 0, 2});
       at::Tensor v = at::mm(xb, wv_[l].t()).view({n, kv_heads, hs}).permute({1, 0, 2});
       if (c.kv_group() > 1) {
         k = k.repeat_interleave(c.kv_group(), 0);
@@ -208,7 +222,8 @@ class TorchDecodeEngineImpl final : public TorchDecodeEngine {
       }
       at::Tensor scores = at::matmul(q, k.transpose(-1, -2)) / scale;  // [heads, n, n]
       scores = scores.masked_fill(causal, -std::numeric_limits<float>::infinity());
-      const at::Tensor out = at::matmul(at::softmax(scores, -1), v).permute({1, 0, 2}).reshape({n, heads * hs});
+      const at::Tensor out =
+          at::matmul(at::softmax(scores, -1), v).permute({1, 0, 2}).reshape({n, heads * hs});
       x = x + at::mm(out, wo_[l].t());
       const at::Tensor xf = RmsNorm(x, rms_ffn_[l], c.norm_eps);
       x = x + at::mm(at::silu(at::mm(xf, w1_[l].t())) * at::mm(xf, w3_[l].t()), w2_[l].t());
@@ -225,9 +240,13 @@ class TorchDecodeEngineImpl final : public TorchDecodeEngine {
 
 }  // namespace
 
-bool TorchCudaAvailable() { return at::globalContext().hasCUDA(); }
+bool TorchCudaAvailable() {
+  return at::globalContext().hasCUDA();
+}
 
-std::string TorchVersion() { return TORCH_VERSION; }
+std::string TorchVersion() {
+  return TORCH_VERSION;
+}
 
 Result<std::unique_ptr<TorchDecodeEngine>> TorchDecodeEngine::Create(
     const LlamaWeights& weights, const TorchEngineOptions& options) {
@@ -245,7 +264,7 @@ Result<std::unique_ptr<TorchDecodeEngine>> TorchDecodeEngine::Create(
     c10::InferenceMode guard;
     return std::unique_ptr<TorchDecodeEngine>(new TorchDecodeEngineImpl(weights, options, device));
   } catch (const std::exception& e) {
-    return ComputeError("cannot create the LibTorch engine on '" + options.device + "': " + e.what());
+    return FromException(e, "cannot create the LibTorch engine on '" + options.device + "'");
   }
 }
 

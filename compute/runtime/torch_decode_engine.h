@@ -26,7 +26,7 @@ class TorchDecodeEngine : public DecodeEngine {
   // Errors: COMPUTE (device unavailable, e.g. CUDA asked of a CPU-only LibTorch), LIMIT (no
   // memory for weights or caches).
   static Result<std::unique_ptr<TorchDecodeEngine>> Create(const LlamaWeights& weights,
-                                                            const TorchEngineOptions& options);
+                                                           const TorchEngineOptions& options);
 
   // Full causal forward of one sequence (positions 0 .. n-1) without touching any KV slot;
   // writes n * vocab_size logits. Used for scoring text and as the reference for the cache.

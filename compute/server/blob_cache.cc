@@ -1,12 +1,14 @@
 #include "compute/server/blob_cache.h"
 
 #include <cstring>
+#include <new>
 
 namespace engram::compute {
 
 BlobCache::BlobCache(std::size_t capacity_bytes) : capacity_(capacity_bytes) {}
 
-Result<Hash128> BlobCache::Put(std::span<const std::uint8_t> data, std::optional<Hash128> expected) {
+Result<Hash128> BlobCache::Put(std::span<const std::uint8_t> data,
+                               std::optional<Hash128> expected) {
   const Hash128 hash = ContentHash(data.data(), data.size());
   if (expected && !(*expected == hash)) {
     return CorruptError("blob content hash " + hash.ToHex() + " differs from the expected " +
@@ -16,7 +18,12 @@ Result<Hash128> BlobCache::Put(std::span<const std::uint8_t> data, std::optional
     return LimitError("blob of " + std::to_string(data.size()) + " bytes exceeds the cache of " +
                       std::to_string(capacity_) + " bytes");
   }
-  auto copy = std::make_shared<protocol::FrameBuffer>(data.size());
+  std::shared_ptr<protocol::FrameBuffer> copy;
+  try {
+    copy = std::make_shared<protocol::FrameBuffer>(data.size());
+  } catch (const std::bad_alloc&) {
+    return LimitError("no memory for a blob of " + std::to_string(data.size()) + " bytes");
+  }
   if (!data.empty()) std::memcpy(copy->data(), data.data(), data.size());
 
   std::lock_guard lock(mutex_);
@@ -58,6 +65,8 @@ BlobCacheStats BlobCache::Stats() const {
   return {entries_.size(), bytes_, capacity_, evictions_};
 }
 
-void BlobCache::Touch(Entry& entry) { lru_.splice(lru_.begin(), lru_, entry.lru); }
+void BlobCache::Touch(Entry& entry) {
+  lru_.splice(lru_.begin(), lru_, entry.lru);
+}
 
 }  // namespace engram::compute

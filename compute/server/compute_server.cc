@@ -1,7 +1,8 @@
 #include "compute/server/compute_server.h"
 
-#include <sys/socket.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <array>
@@ -13,6 +14,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -32,6 +34,7 @@ class ComputeServer::Impl {
 
   Result<protocol::Address> Listen(const protocol::Address& address);
   void Run(bool handle_signals);
+  void WatchParent(int fd);
   void Stop() {
     asio::post(io_, [this] { DoStop(); });
   }
@@ -47,6 +50,8 @@ class ComputeServer::Impl {
 
   Acceptor acceptor_;
   asio::signal_set signals_;
+  std::unique_ptr<asio::posix::stream_descriptor> parent_;
+  std::array<char, 64> parent_buffer_{};
   std::unordered_set<Session*> sessions_;  // owned by their own async operations
   std::string unix_path_;                  // removed on stop
 };
@@ -91,7 +96,13 @@ class ComputeServer::Impl::Session final : public ReplySink,
       close_after_write_ = true;
       return Enqueue(protocol::EncodeErrorFrame(0, length.status()));
     }
-    payload_ = std::make_shared<protocol::FrameBuffer>(*length);
+    try {
+      payload_ = std::make_shared<protocol::FrameBuffer>(*length);
+    } catch (const std::bad_alloc&) {
+      close_after_write_ = true;
+      return Enqueue(protocol::EncodeErrorFrame(
+          0, LimitError("no memory for a frame of " + std::to_string(*length) + " bytes")));
+    }
     asio::async_read(socket_, asio::buffer(payload_->data(), payload_->size()),
                      [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
                        if (ec) return self->Close();
@@ -107,8 +118,8 @@ class ComputeServer::Impl::Session final : public ReplySink,
     } else if (!protocol::IsRequestBody((*frame)->body_type())) {
       const auto body = (*frame)->body_type();
       Enqueue(protocol::EncodeErrorFrame(
-          (*frame)->id(), SyntaxError("unknown op " + std::to_string(static_cast<int>(body)) + " (" +
-                                      std::string(protocol::BodyName(body)) + ")")));
+          (*frame)->id(), SyntaxError("unknown op " + std::to_string(static_cast<int>(body)) +
+                                      " (" + std::string(protocol::BodyName(body)) + ")")));
     } else {
       server_.service_.Handle(payload, **frame, shared_from_this(), conn_);
     }
@@ -153,11 +164,18 @@ Result<protocol::Address> ComputeServer::Impl::Listen(const protocol::Address& a
   protocol::Address bound = address;
   if (address.kind == protocol::Address::Kind::kUnix) {
     asio::local::stream_protocol::endpoint endpoint(address.path);
-    if (::access(address.path.c_str(), F_OK) == 0) {
+    struct stat st {};
+    if (::lstat(address.path.c_str(), &st) == 0) {
+      if (!S_ISSOCK(st.st_mode)) {
+        return Status::Error(ErrorCode::kExists, address.path + " exists and is not a socket");
+      }
       asio::local::stream_protocol::socket probe(io_);
       probe.connect(endpoint, ec);
-      if (!ec) return Status::Error(ErrorCode::kExists, "another server is listening on " + address.ToString());
+      if (!ec)
+        return Status::Error(ErrorCode::kExists,
+                             "another server is listening on " + address.ToString());
       ::unlink(address.path.c_str());  // a stale socket left by a dead server
+      ec.clear();
     }
     const Protocol::endpoint generic(endpoint);
     acceptor_.open(generic.protocol(), ec);
@@ -166,7 +184,8 @@ Result<protocol::Address> ComputeServer::Impl::Listen(const protocol::Address& a
   } else {
     asio::ip::tcp::resolver resolver(io_);
     auto results = resolver.resolve(address.host, std::to_string(address.port), ec);
-    if (ec || results.empty()) return InternalError("cannot resolve '" + address.host + "': " + ec.message());
+    if (ec || results.empty())
+      return InternalError("cannot resolve '" + address.host + "': " + ec.message());
     const Protocol::endpoint generic(results.begin()->endpoint());
     acceptor_.open(generic.protocol(), ec);
     if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
@@ -225,10 +244,20 @@ void ComputeServer::Impl::Run(bool handle_signals) {
   io_.run();
 }
 
+void ComputeServer::Impl::WatchParent(int fd) {
+  parent_ = std::make_unique<asio::posix::stream_descriptor>(io_, fd);
+  // The parent never writes; end of file means it is gone (however it died).
+  parent_->async_read_some(asio::buffer(parent_buffer_),
+                           [this](boost::system::error_code ec, std::size_t) {
+                             if (ec != asio::error::operation_aborted) DoStop();
+                           });
+}
+
 void ComputeServer::Impl::DoStop() {
   boost::system::error_code ignored;
   acceptor_.close(ignored);
   signals_.cancel(ignored);
+  if (parent_) parent_->close(ignored);
   // Close() removes the session from the set: iterate over a copy.
   std::vector<Session*> sessions(sessions_.begin(), sessions_.end());
   for (Session* s : sessions) s->Close();
@@ -245,8 +274,16 @@ Result<protocol::Address> ComputeServer::Listen(const protocol::Address& address
   return impl_->Listen(address);
 }
 
-void ComputeServer::Run(bool handle_signals) { impl_->Run(handle_signals); }
+void ComputeServer::Run(bool handle_signals) {
+  impl_->Run(handle_signals);
+}
 
-void ComputeServer::Stop() { impl_->Stop(); }
+void ComputeServer::WatchParent(int fd) {
+  impl_->WatchParent(fd);
+}
+
+void ComputeServer::Stop() {
+  impl_->Stop();
+}
 
 }  // namespace engram::compute

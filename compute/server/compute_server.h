@@ -40,6 +40,11 @@ class ComputeServer {
   // Serves until Stop() or SIGINT/SIGTERM (when `handle_signals`). Blocks the caller.
   void Run(bool handle_signals);
 
+  // Stops the server when `fd` (the read end of a pipe whose write end the parent holds)
+  // reaches end of file, i.e. when the process that spawned this one has exited. Takes
+  // ownership of `fd`. Call before Run().
+  void WatchParent(int fd);
+
   // Thread-safe: closes the acceptor and every connection, and makes Run() return.
   void Stop();
 

@@ -36,16 +36,28 @@ std::unordered_map<std::uint64_t, std::uint64_t> ConnectionState::TakeAll() {
 ComputeService::ComputeService(const ModelBundle& model, DecodeEngine& engine,
                                const ServiceOptions& options)
     : model_(model),
+      options_(options),
       engine_(engine),
       blobs_(options.blob_cache_bytes),
       scheduler_(std::make_unique<BatchScheduler>(engine, model.tokenizer)),
       workers_(static_cast<std::size_t>(std::max(1, options.worker_threads))) {}
 
-ComputeService::~ComputeService() { Shutdown(); }
+ComputeService::~ComputeService() {
+  Shutdown();
+}
 
 void ComputeService::Shutdown() {
   scheduler_.reset();  // finishes pending generations as cancelled
   workers_.join();
+}
+
+void ComputeService::Reply(ReplySink& sink, std::uint64_t id, std::string frame) const {
+  if (frame.size() - protocol::kFrameHeaderBytes > options_.max_reply_bytes) {
+    frame = protocol::EncodeErrorFrame(id, LimitError("reply of " + std::to_string(frame.size()) +
+                                                      " bytes exceeds the frame limit of " +
+                                                      std::to_string(options_.max_reply_bytes)));
+  }
+  sink.Send(std::move(frame));
 }
 
 void ComputeService::OnDisconnect(ConnectionState& conn) {
@@ -65,10 +77,12 @@ std::string ComputeService::ModelInfoFrame(std::uint64_t id, bool hello) const {
   if (hello) {
     const auto server = b.CreateString(std::string("engram-compute ") + ENGRAM_VERSION);
     const auto reply = fb::CreateHelloReply(b, protocol::kProtocolVersion, server, info);
-    return protocol::FinishFrame(b, fb::CreateFrame(b, id, false, fb::Body::HelloReply, reply.Union()));
+    return protocol::FinishFrame(
+        b, fb::CreateFrame(b, id, false, fb::Body::HelloReply, reply.Union()));
   }
   const auto reply = fb::CreateModelInfoReply(b, info);
-  return protocol::FinishFrame(b, fb::CreateFrame(b, id, false, fb::Body::ModelInfoReply, reply.Union()));
+  return protocol::FinishFrame(
+      b, fb::CreateFrame(b, id, false, fb::Body::ModelInfoReply, reply.Union()));
 }
 
 void ComputeService::Handle(std::shared_ptr<const protocol::FrameBuffer> payload,
@@ -99,7 +113,9 @@ void ComputeService::Handle(std::shared_ptr<const protocol::FrameBuffer> payload
         const std::vector<int> tokens = tokenizer.Encode(text, req->bos(), req->eos());
         flatbuffers::FlatBufferBuilder b(64 + tokens.size() * 4);
         const auto reply = fb::CreateTokenizeReplyDirect(b, &tokens);
-        sink->Send(protocol::FinishFrame(b, fb::CreateFrame(b, id, false, fb::Body::TokenizeReply, reply.Union())));
+        Reply(*sink, id,
+              protocol::FinishFrame(
+                  b, fb::CreateFrame(b, id, false, fb::Body::TokenizeReply, reply.Union())));
       });
       return;
 
@@ -116,18 +132,25 @@ void ComputeService::Handle(std::shared_ptr<const protocol::FrameBuffer> payload
       const std::string text = tokenizer.Decode(tokens, req->prev_token());
       flatbuffers::FlatBufferBuilder b(64 + text.size());
       const auto reply = fb::CreateDetokenizeReply(b, b.CreateString(text));
-      return sink->Send(protocol::FinishFrame(b, fb::CreateFrame(b, id, false, fb::Body::DetokenizeReply, reply.Union())));
+      return Reply(*sink, id,
+                   protocol::FinishFrame(
+                       b, fb::CreateFrame(b, id, false, fb::Body::DetokenizeReply, reply.Union())));
     }
 
     case fb::Body::GenerateRequest:
-      return HandleGenerate(id, *frame.body_as_GenerateRequest(), sink, conn);
+      // Tokenising a long prompt takes a while: keep the I/O thread free.
+      boost::asio::post(workers_, [this, payload, &frame, sink, conn, id] {
+        HandleGenerate(id, *frame.body_as_GenerateRequest(), sink, conn);
+      });
+      return;
 
     case fb::Body::CancelRequest: {
       const std::uint64_t ticket = conn->Ticket(frame.body_as_CancelRequest()->target_id());
       const bool found = ticket != 0 && scheduler_ && scheduler_->Cancel(ticket);
       flatbuffers::FlatBufferBuilder b(64);
       const auto reply = fb::CreateCancelReply(b, found);
-      return sink->Send(protocol::FinishFrame(b, fb::CreateFrame(b, id, false, fb::Body::CancelReply, reply.Union())));
+      return sink->Send(protocol::FinishFrame(
+          b, fb::CreateFrame(b, id, false, fb::Body::CancelReply, reply.Union())));
     }
 
     case fb::Body::BlobPutRequest:
@@ -145,7 +168,8 @@ void ComputeService::Handle(std::shared_ptr<const protocol::FrameBuffer> payload
         flatbuffers::FlatBufferBuilder b(64);
         const fb::Hash128 wire = protocol::ToWire(*hash);
         const auto reply = fb::CreateBlobPutReply(b, &wire, data.size());
-        sink->Send(protocol::FinishFrame(b, fb::CreateFrame(b, id, false, fb::Body::BlobPutReply, reply.Union())));
+        sink->Send(protocol::FinishFrame(
+            b, fb::CreateFrame(b, id, false, fb::Body::BlobPutReply, reply.Union())));
       });
       return;
 
@@ -153,11 +177,13 @@ void ComputeService::Handle(std::shared_ptr<const protocol::FrameBuffer> payload
       const auto* req = frame.body_as_BlobHasRequest();
       std::vector<std::uint8_t> present;
       if (req->hashes()) {
-        for (const fb::Hash128* h : *req->hashes()) present.push_back(blobs_.Has(protocol::FromWire(*h)) ? 1 : 0);
+        for (const fb::Hash128* h : *req->hashes())
+          present.push_back(blobs_.Has(protocol::FromWire(*h)) ? 1 : 0);
       }
       flatbuffers::FlatBufferBuilder b(64 + present.size());
       const auto reply = fb::CreateBlobHasReply(b, b.CreateVector(present));
-      return sink->Send(protocol::FinishFrame(b, fb::CreateFrame(b, id, false, fb::Body::BlobHasReply, reply.Union())));
+      return sink->Send(protocol::FinishFrame(
+          b, fb::CreateFrame(b, id, false, fb::Body::BlobHasReply, reply.Union())));
     }
 
     case fb::Body::BlobGetRequest: {
@@ -166,11 +192,13 @@ void ComputeService::Handle(std::shared_ptr<const protocol::FrameBuffer> payload
       const Hash128 hash = protocol::FromWire(*req->hash());
       BlobBytes blob = blobs_.Get(hash);
       if (!blob) return fail(NotFoundError("blob " + hash.ToHex() + " is not in the cache"));
-      boost::asio::post(workers_, [blob, sink, id] {
+      boost::asio::post(workers_, [this, blob, sink, id] {
         flatbuffers::FlatBufferBuilder b(128 + blob->size());
         b.ForceVectorAlignment(blob->size(), 1, 64);  // 64-byte aligned for the reader
         const auto reply = fb::CreateBlobGetReply(b, b.CreateVector(blob->data(), blob->size()));
-        sink->Send(protocol::FinishFrame(b, fb::CreateFrame(b, id, false, fb::Body::BlobGetReply, reply.Union())));
+        Reply(*sink, id,
+              protocol::FinishFrame(
+                  b, fb::CreateFrame(b, id, false, fb::Body::BlobGetReply, reply.Union())));
       });
       return;
     }
@@ -193,7 +221,8 @@ void ComputeService::HandleGenerate(std::uint64_t id, const fb::GenerateRequest&
     request.prompt_tokens.assign(req.prompt_tokens()->begin(), req.prompt_tokens()->end());
     for (int t : request.prompt_tokens) {
       if (t < 0 || t >= c.vocab_size) {
-        return fail(SyntaxError("prompt token id " + std::to_string(t) + " outside the vocabulary"));
+        return fail(
+            SyntaxError("prompt token id " + std::to_string(t) + " outside the vocabulary"));
       }
     }
   } else {
@@ -221,11 +250,14 @@ void ComputeService::HandleGenerate(std::uint64_t id, const fb::GenerateRequest&
     callbacks.on_token = [sink, id](int token, std::string_view piece) {
       flatbuffers::FlatBufferBuilder b(64 + piece.size());
       const std::vector<int> tokens = {token};
-      const auto chunk = fb::CreateGenerateChunk(b, b.CreateVector(tokens), b.CreateString(piece.data(), piece.size()));
-      sink->Send(protocol::FinishFrame(b, fb::CreateFrame(b, id, true, fb::Body::GenerateChunk, chunk.Union())));
+      const auto chunk = fb::CreateGenerateChunk(b, b.CreateVector(tokens),
+                                                 b.CreateString(piece.data(), piece.size()));
+      sink->Send(protocol::FinishFrame(
+          b, fb::CreateFrame(b, id, true, fb::Body::GenerateChunk, chunk.Union())));
     };
   }
-  callbacks.on_done = [sink, conn, id, last_prompt_token, &tokenizer](GenerationOutcome outcome) {
+  callbacks.on_done = [this, sink, conn, id, last_prompt_token,
+                       &tokenizer](GenerationOutcome outcome) {
     conn->Remove(id);
     if (!outcome.status.ok()) {
       sink->Send(protocol::EncodeErrorFrame(id, outcome.status));
@@ -236,9 +268,15 @@ void ComputeService::HandleGenerate(std::uint64_t id, const fb::GenerateRequest&
     const auto reply = fb::CreateGenerateReply(
         b, b.CreateVector(outcome.tokens), b.CreateString(text), outcome.prompt_tokens,
         static_cast<std::uint8_t>(outcome.stop_reason), outcome.seconds);
-    sink->Send(protocol::FinishFrame(b, fb::CreateFrame(b, id, false, fb::Body::GenerateReply, reply.Union())));
+    Reply(*sink, id,
+          protocol::FinishFrame(
+              b, fb::CreateFrame(b, id, false, fb::Body::GenerateReply, reply.Union())));
   };
   if (!scheduler_) return fail(ComputeError("engram-compute is shutting down"));
+  if (static_cast<std::size_t>(scheduler_->Stats().waiting) >= options_.max_waiting_generations) {
+    return fail(LimitError(std::to_string(options_.max_waiting_generations) +
+                           " generations are already waiting for a slot"));
+  }
   // Register before submitting so that a fast finish's Remove cannot precede the registration.
   if (!conn->TryAdd(id)) {
     return fail(SyntaxError("request id " + std::to_string(id) + " is already in flight"));

@@ -1,5 +1,5 @@
 // The request handlers of engram-compute, independent of sockets: a verified request frame in,
-// reply frames out through a ReplySink. Sessions (session.h) do the I/O.
+// reply frames out through a ReplySink. The sessions of compute_server.cc do the I/O.
 #ifndef ENGRAM_COMPUTE_SERVER_COMPUTE_SERVICE_H_
 #define ENGRAM_COMPUTE_SERVER_COMPUTE_SERVICE_H_
 
@@ -47,7 +47,11 @@ class ConnectionState {
 
 struct ServiceOptions {
   std::size_t blob_cache_bytes = 1u << 30;
-  int worker_threads = 2;  // tokenize / detokenize / blob hashing off the I/O thread
+  int worker_threads = 2;  // tokenising, blob hashing and copying run off the I/O thread
+  // A reply larger than this is replaced by a LIMIT error (the peer could not read it).
+  std::size_t max_reply_bytes = protocol::kDefaultMaxFrameBytes;
+  // Generations waiting for a free slot; beyond this GENERATE fails with LIMIT.
+  std::size_t max_waiting_generations = 4096;
 };
 
 class ComputeService {
@@ -58,8 +62,9 @@ class ComputeService {
 
   // Handles one verified request frame whose payload `payload` owns. Replies go to `sink`, now
   // or later, from this or another thread.
-  void Handle(std::shared_ptr<const protocol::FrameBuffer> payload, const protocol::fb::Frame& frame,
-              const std::shared_ptr<ReplySink>& sink, const std::shared_ptr<ConnectionState>& conn);
+  void Handle(std::shared_ptr<const protocol::FrameBuffer> payload,
+              const protocol::fb::Frame& frame, const std::shared_ptr<ReplySink>& sink,
+              const std::shared_ptr<ConnectionState>& conn);
 
   // Cancels every generation of a connection that went away.
   void OnDisconnect(ConnectionState& conn);
@@ -69,7 +74,9 @@ class ComputeService {
 
   const ModelBundle& model() const { return model_; }
   const DecodeEngine& engine() const { return engine_; }
-  SchedulerStats scheduler_stats() const { return scheduler_ ? scheduler_->Stats() : SchedulerStats{}; }
+  SchedulerStats scheduler_stats() const {
+    return scheduler_ ? scheduler_->Stats() : SchedulerStats{};
+  }
   BlobCacheStats blob_stats() const { return blobs_.Stats(); }
 
  private:
@@ -77,8 +84,11 @@ class ComputeService {
   void HandleGenerate(std::uint64_t id, const protocol::fb::GenerateRequest& request,
                       const std::shared_ptr<ReplySink>& sink,
                       const std::shared_ptr<ConnectionState>& conn);
+  // Sends `frame`, or a LIMIT error for request `id` when it exceeds max_reply_bytes.
+  void Reply(ReplySink& sink, std::uint64_t id, std::string frame) const;
 
   const ModelBundle& model_;
+  ServiceOptions options_;
   DecodeEngine& engine_;
   BlobCache blobs_;
   std::unique_ptr<BatchScheduler> scheduler_;

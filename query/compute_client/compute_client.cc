@@ -6,7 +6,9 @@ namespace engram::query {
 namespace fb = protocol::fb;
 namespace {
 
-std::string Str(const flatbuffers::String* s) { return s ? s->str() : std::string(); }
+std::string Str(const flatbuffers::String* s) {
+  return s ? s->str() : std::string();
+}
 
 ModelInfo FromWire(const fb::ModelInfo* info) {
   ModelInfo m;
@@ -36,8 +38,9 @@ std::string StopReasonText(int reason) {
 
 // A reply body of the wrong type means the peer does not speak this protocol.
 Status Unexpected(const fb::Frame& frame, std::string_view wanted) {
-  return CorruptError("engram-compute replied with " + std::string(protocol::BodyName(frame.body_type())) +
-                      " where " + std::string(wanted) + " was expected");
+  return CorruptError("engram-compute replied with " +
+                      std::string(protocol::BodyName(frame.body_type())) + " where " +
+                      std::string(wanted) + " was expected");
 }
 
 }  // namespace
@@ -51,8 +54,10 @@ Result<std::unique_ptr<ComputeClient>> ComputeClient::Connect(const protocol::Ad
   std::unique_ptr<ComputeClient> client(new ComputeClient(std::move(channel), options));
   auto reply = client->Call([&](std::uint64_t id) {
     flatbuffers::FlatBufferBuilder b(128);
-    const auto req = fb::CreateHelloRequestDirect(b, protocol::kProtocolVersion, options.client_name.c_str());
-    return protocol::FinishFrame(b, fb::CreateFrame(b, id, false, fb::Body::HelloRequest, req.Union()));
+    const auto req =
+        fb::CreateHelloRequestDirect(b, protocol::kProtocolVersion, options.client_name.c_str());
+    return protocol::FinishFrame(
+        b, fb::CreateFrame(b, id, false, fb::Body::HelloRequest, req.Union()));
   });
   if (!reply.ok()) return reply.status().WithContext("hello to " + address.ToString());
   const auto* hello = reply->frame->body_as_HelloReply();
@@ -62,7 +67,9 @@ Result<std::unique_ptr<ComputeClient>> ComputeClient::Connect(const protocol::Ad
   return client;
 }
 
-bool ComputeClient::connected() const { return channel_ && channel_->is_open(); }
+bool ComputeClient::connected() const {
+  return channel_ && channel_->is_open();
+}
 
 Result<ReceivedFrame> ComputeClient::Call(
     const FrameBuilder& build, const std::function<FrameBuilder(const fb::Frame&)>& on_partial) {
@@ -77,6 +84,9 @@ Result<ReceivedFrame> ComputeClient::Call(
     const fb::Frame& frame = *received.frame;
     if (std::find(side_ids.begin(), side_ids.end(), frame.id()) != side_ids.end()) continue;
     if (frame.body_type() == fb::Body::ErrorReply && (frame.id() == id || frame.id() == 0)) {
+      // Id 0: the server could not read our frame (or refused the connection) and may have
+      // closed the stream; start afresh next time.
+      if (frame.id() == 0) channel_->Close();
       return protocol::StatusFromErrorReply(*frame.body_as_ErrorReply());
     }
     if (frame.id() != id) {
@@ -95,22 +105,27 @@ Result<ReceivedFrame> ComputeClient::Call(
 }
 
 Result<ModelInfo> ComputeClient::GetModelInfo() {
-  ENGRAM_ASSIGN_OR_RETURN(auto reply, Call([](std::uint64_t id) {
-    flatbuffers::FlatBufferBuilder b(64);
-    const auto req = fb::CreateModelInfoRequest(b);
-    return protocol::FinishFrame(b, fb::CreateFrame(b, id, false, fb::Body::ModelInfoRequest, req.Union()));
-  }));
+  ENGRAM_ASSIGN_OR_RETURN(
+      auto reply, Call([](std::uint64_t id) {
+        flatbuffers::FlatBufferBuilder b(64);
+        const auto req = fb::CreateModelInfoRequest(b);
+        return protocol::FinishFrame(
+            b, fb::CreateFrame(b, id, false, fb::Body::ModelInfoRequest, req.Union()));
+      }));
   const auto* info = reply.frame->body_as_ModelInfoReply();
   if (info == nullptr) return Unexpected(*reply.frame, "ModelInfoReply");
   return FromWire(info->model());
 }
 
 Result<std::vector<int>> ComputeClient::Tokenize(std::string_view text, bool bos, bool eos) {
-  ENGRAM_ASSIGN_OR_RETURN(auto reply, Call([&](std::uint64_t id) {
-    flatbuffers::FlatBufferBuilder b(64 + text.size());
-    const auto req = fb::CreateTokenizeRequest(b, b.CreateString(text.data(), text.size()), bos, eos);
-    return protocol::FinishFrame(b, fb::CreateFrame(b, id, false, fb::Body::TokenizeRequest, req.Union()));
-  }));
+  ENGRAM_ASSIGN_OR_RETURN(
+      auto reply, Call([&](std::uint64_t id) {
+        flatbuffers::FlatBufferBuilder b(64 + text.size());
+        const auto req =
+            fb::CreateTokenizeRequest(b, b.CreateString(text.data(), text.size()), bos, eos);
+        return protocol::FinishFrame(
+            b, fb::CreateFrame(b, id, false, fb::Body::TokenizeRequest, req.Union()));
+      }));
   const auto* tokens = reply.frame->body_as_TokenizeReply();
   if (tokens == nullptr) return Unexpected(*reply.frame, "TokenizeReply");
   std::vector<int> out;
@@ -119,11 +134,14 @@ Result<std::vector<int>> ComputeClient::Tokenize(std::string_view text, bool bos
 }
 
 Result<std::string> ComputeClient::Detokenize(std::span<const int> tokens, int prev_token) {
-  ENGRAM_ASSIGN_OR_RETURN(auto reply, Call([&](std::uint64_t id) {
-    flatbuffers::FlatBufferBuilder b(64 + tokens.size() * 4);
-    const auto req = fb::CreateDetokenizeRequest(b, b.CreateVector(tokens.data(), tokens.size()), prev_token);
-    return protocol::FinishFrame(b, fb::CreateFrame(b, id, false, fb::Body::DetokenizeRequest, req.Union()));
-  }));
+  ENGRAM_ASSIGN_OR_RETURN(
+      auto reply, Call([&](std::uint64_t id) {
+        flatbuffers::FlatBufferBuilder b(64 + tokens.size() * 4);
+        const auto req = fb::CreateDetokenizeRequest(
+            b, b.CreateVector(tokens.data(), tokens.size()), prev_token);
+        return protocol::FinishFrame(
+            b, fb::CreateFrame(b, id, false, fb::Body::DetokenizeRequest, req.Union()));
+      }));
   const auto* text = reply.frame->body_as_DetokenizeReply();
   if (text == nullptr) return Unexpected(*reply.frame, "DetokenizeReply");
   return Str(text->text());
@@ -139,10 +157,11 @@ Result<GenerateResult> ComputeClient::Generate(
     const auto prompt = b.CreateString(params.prompt);
     flatbuffers::Offset<flatbuffers::Vector<std::int32_t>> tokens;
     if (params.prompt_tokens) tokens = b.CreateVector(*params.prompt_tokens);
-    const auto req = fb::CreateGenerateRequest(b, prompt, tokens, params.max_new_tokens,
-                                               params.temperature, params.top_p, params.seed,
-                                               params.stop_at_bos, params.stream);
-    return protocol::FinishFrame(b, fb::CreateFrame(b, id, false, fb::Body::GenerateRequest, req.Union()));
+    const auto req =
+        fb::CreateGenerateRequest(b, prompt, tokens, params.max_new_tokens, params.temperature,
+                                  params.top_p, params.seed, params.stop_at_bos, params.stream);
+    return protocol::FinishFrame(
+        b, fb::CreateFrame(b, id, false, fb::Body::GenerateRequest, req.Union()));
   };
   auto on_partial = [&](const fb::Frame& frame) -> FrameBuilder {
     const auto* chunk = frame.body_as_GenerateChunk();
@@ -155,7 +174,8 @@ Result<GenerateResult> ComputeClient::Generate(
     return [request_id](std::uint64_t id) {
       flatbuffers::FlatBufferBuilder b(64);
       const auto req = fb::CreateCancelRequest(b, request_id);
-      return protocol::FinishFrame(b, fb::CreateFrame(b, id, false, fb::Body::CancelRequest, req.Union()));
+      return protocol::FinishFrame(
+          b, fb::CreateFrame(b, id, false, fb::Body::CancelRequest, req.Union()));
     };
   };
   ENGRAM_ASSIGN_OR_RETURN(auto reply, Call(build, on_partial));
@@ -173,44 +193,51 @@ Result<GenerateResult> ComputeClient::Generate(
 
 Result<Hash128> ComputeClient::BlobPut(std::span<const std::uint8_t> data,
                                        std::optional<Hash128> expected) {
-  ENGRAM_ASSIGN_OR_RETURN(auto reply, Call([&](std::uint64_t id) {
-    flatbuffers::FlatBufferBuilder b(256 + data.size());
-    b.ForceVectorAlignment(data.size(), 1, 64);
-    const auto bytes = b.CreateVector(data.data(), data.size());
-    const fb::Hash128 wire = expected ? protocol::ToWire(*expected) : fb::Hash128();
-    const auto req = fb::CreateBlobPutRequest(b, bytes, expected ? &wire : nullptr);
-    return protocol::FinishFrame(b, fb::CreateFrame(b, id, false, fb::Body::BlobPutRequest, req.Union()));
-  }));
+  ENGRAM_ASSIGN_OR_RETURN(
+      auto reply, Call([&](std::uint64_t id) {
+        flatbuffers::FlatBufferBuilder b(256 + data.size());
+        b.ForceVectorAlignment(data.size(), 1, 64);
+        const auto bytes = b.CreateVector(data.data(), data.size());
+        const fb::Hash128 wire = expected ? protocol::ToWire(*expected) : fb::Hash128();
+        const auto req = fb::CreateBlobPutRequest(b, bytes, expected ? &wire : nullptr);
+        return protocol::FinishFrame(
+            b, fb::CreateFrame(b, id, false, fb::Body::BlobPutRequest, req.Union()));
+      }));
   const auto* put = reply.frame->body_as_BlobPutReply();
   if (put == nullptr || put->hash() == nullptr) return Unexpected(*reply.frame, "BlobPutReply");
   return protocol::FromWire(*put->hash());
 }
 
 Result<std::vector<bool>> ComputeClient::BlobHas(std::span<const Hash128> hashes) {
-  ENGRAM_ASSIGN_OR_RETURN(auto reply, Call([&](std::uint64_t id) {
-    flatbuffers::FlatBufferBuilder b(64 + hashes.size() * 16);
-    std::vector<fb::Hash128> wire;
-    for (const Hash128& h : hashes) wire.push_back(protocol::ToWire(h));
-    const auto req = fb::CreateBlobHasRequest(b, b.CreateVectorOfStructs(wire));
-    return protocol::FinishFrame(b, fb::CreateFrame(b, id, false, fb::Body::BlobHasRequest, req.Union()));
-  }));
+  ENGRAM_ASSIGN_OR_RETURN(
+      auto reply, Call([&](std::uint64_t id) {
+        flatbuffers::FlatBufferBuilder b(64 + hashes.size() * 16);
+        std::vector<fb::Hash128> wire;
+        for (const Hash128& h : hashes) wire.push_back(protocol::ToWire(h));
+        const auto req = fb::CreateBlobHasRequest(b, b.CreateVectorOfStructs(wire));
+        return protocol::FinishFrame(
+            b, fb::CreateFrame(b, id, false, fb::Body::BlobHasRequest, req.Union()));
+      }));
   const auto* has = reply.frame->body_as_BlobHasReply();
   if (has == nullptr) return Unexpected(*reply.frame, "BlobHasReply");
   std::vector<bool> out;
   if (has->present()) {
     for (auto v : *has->present()) out.push_back(v != 0);
   }
-  if (out.size() != hashes.size()) return CorruptError("BlobHasReply answers a different number of hashes");
+  if (out.size() != hashes.size())
+    return CorruptError("BlobHasReply answers a different number of hashes");
   return out;
 }
 
 Result<std::vector<std::uint8_t>> ComputeClient::BlobGet(const Hash128& hash) {
-  ENGRAM_ASSIGN_OR_RETURN(auto reply, Call([&](std::uint64_t id) {
-    flatbuffers::FlatBufferBuilder b(64);
-    const fb::Hash128 wire = protocol::ToWire(hash);
-    const auto req = fb::CreateBlobGetRequest(b, &wire);
-    return protocol::FinishFrame(b, fb::CreateFrame(b, id, false, fb::Body::BlobGetRequest, req.Union()));
-  }));
+  ENGRAM_ASSIGN_OR_RETURN(
+      auto reply, Call([&](std::uint64_t id) {
+        flatbuffers::FlatBufferBuilder b(64);
+        const fb::Hash128 wire = protocol::ToWire(hash);
+        const auto req = fb::CreateBlobGetRequest(b, &wire);
+        return protocol::FinishFrame(
+            b, fb::CreateFrame(b, id, false, fb::Body::BlobGetRequest, req.Union()));
+      }));
   const auto* get = reply.frame->body_as_BlobGetReply();
   if (get == nullptr) return Unexpected(*reply.frame, "BlobGetReply");
   std::vector<std::uint8_t> out;

@@ -34,7 +34,8 @@ struct ClientOptions {
 
 class ComputeClient {
  public:
-  // Connects and says hello (protocol version check). Errors: COMPUTE.
+  // Connects and says hello (protocol version check). Errors: COMPUTE (unreachable, version
+  // mismatch, connection lost), or whatever error the co-process replies to the hello with.
   static Result<std::unique_ptr<ComputeClient>> Connect(const protocol::Address& address,
                                                         const ClientOptions& options = {});
 

@@ -58,7 +58,9 @@ Result<T> ComputeLink::With(const std::function<Result<T>(ComputeClient&)>& call
     std::lock_guard lock(mutex_);
     ++stats_.failures;
     if (client_ == client) client_.reset();  // the next call reconnects (and respawns if dead)
-    return result.status().WithContext("the request failed and engram-compute will be restarted");
+    return result.status().WithContext(
+        options_.address ? "the request failed; the next one reconnects to engram-compute"
+                         : "the request failed and engram-compute will be restarted");
   }
   return result;
 }
@@ -80,8 +82,8 @@ Result<std::string> ComputeLink::Detokenize(std::span<const int> tokens, int pre
   return With<std::string>([&](ComputeClient& c) { return c.Detokenize(tokens, prev_token); });
 }
 
-Result<GenerateResult> ComputeLink::Generate(const GenerateParams& params,
-                                             const std::function<bool(const GenerateChunk&)>& on_chunk) {
+Result<GenerateResult> ComputeLink::Generate(
+    const GenerateParams& params, const std::function<bool(const GenerateChunk&)>& on_chunk) {
   return With<GenerateResult>([&](ComputeClient& c) { return c.Generate(params, on_chunk); });
 }
 

@@ -28,9 +28,9 @@ struct LinkOptions {
 };
 
 struct LinkStats {
-  int starts = 0;        // co-processes spawned (spawn mode)
-  int connects = 0;      // successful connections
-  int failures = 0;      // calls that failed on transport
+  int starts = 0;    // co-processes spawned (spawn mode)
+  int connects = 0;  // successful connections
+  int failures = 0;  // calls that failed on transport
 };
 
 class ComputeLink {

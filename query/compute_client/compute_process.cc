@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -18,7 +17,9 @@ namespace engram::query {
 namespace fs = std::filesystem;
 namespace {
 
-bool IsExecutable(const fs::path& p) { return ::access(p.c_str(), X_OK) == 0 && fs::is_regular_file(p); }
+bool IsExecutable(const fs::path& p) {
+  return ::access(p.c_str(), X_OK) == 0 && fs::is_regular_file(p);
+}
 
 std::string DescribeExit(int status) {
   if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
@@ -32,16 +33,21 @@ Status AwaitReady(int fd, pid_t pid, std::chrono::milliseconds timeout) {
   std::string seen;
   char buf[512];
   for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) return ComputeError("engram-compute did not start within " + std::to_string(timeout.count()) + " ms");
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0)
+      return ComputeError("engram-compute did not start within " + std::to_string(timeout.count()) +
+                          " ms");
     pollfd p{fd, POLLIN, 0};
     const int r = ::poll(&p, 1, static_cast<int>(std::min<long>(left.count(), 200)));
-    if (r < 0 && errno != EINTR) return ComputeError(std::string("poll failed: ") + std::strerror(errno));
+    if (r < 0 && errno != EINTR)
+      return ComputeError(std::string("poll failed: ") + std::strerror(errno));
     if (r > 0) {
       const ssize_t n = ::read(fd, buf, sizeof(buf));
       if (n > 0) {
         seen.append(buf, static_cast<std::size_t>(n));
-        if (seen.find("listening on") != std::string::npos && seen.find('\n') != std::string::npos) {
+        if (seen.find("listening on") != std::string::npos &&
+            seen.find('\n') != std::string::npos) {
           return Status::Ok();
         }
         continue;
@@ -49,7 +55,8 @@ Status AwaitReady(int fd, pid_t pid, std::chrono::milliseconds timeout) {
     }
     int status = 0;
     if (::waitpid(pid, &status, WNOHANG) == pid) {
-      return ComputeError("engram-compute " + DescribeExit(status) + " before listening (see its stderr)");
+      return ComputeError("engram-compute " + DescribeExit(status) +
+                          " before listening (see its stderr)");
     }
   }
 }
@@ -59,8 +66,10 @@ Status AwaitReady(int fd, pid_t pid, std::chrono::milliseconds timeout) {
 std::string FindComputeBinary() {
   std::error_code ec;
   const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec && IsExecutable(exe.parent_path() / "engram-compute")) return (exe.parent_path() / "engram-compute").string();
-  if (const char* env = std::getenv("ENGRAM_COMPUTE"); env != nullptr && IsExecutable(env)) return env;
+  if (!ec && IsExecutable(exe.parent_path() / "engram-compute"))
+    return (exe.parent_path() / "engram-compute").string();
+  if (const char* env = std::getenv("ENGRAM_COMPUTE"); env != nullptr && IsExecutable(env))
+    return env;
   if (const char* path = std::getenv("PATH")) {
     std::string_view rest(path);
     while (!rest.empty()) {
@@ -77,20 +86,32 @@ std::string FindComputeBinary() {
 Result<std::unique_ptr<ComputeProcess>> ComputeProcess::Spawn(const SpawnOptions& options) {
   const std::string binary = options.binary.empty() ? FindComputeBinary() : options.binary;
   if (binary.empty() || !IsExecutable(binary)) {
-    return NotFoundError("engram-compute binary not found (looked next to this program, in $ENGRAM_COMPUTE and on PATH)");
+    return NotFoundError(
+        "engram-compute binary not found (looked next to this program, in $ENGRAM_COMPUTE and on "
+        "PATH)");
   }
   std::unique_ptr<ComputeProcess> process(new ComputeProcess());
   const char* tmp = std::getenv("TMPDIR");
   std::string templ = std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/engram-XXXXXX";
   if (::mkdtemp(templ.data()) == nullptr) {
-    return ComputeError(std::string("cannot create a private socket directory: ") + std::strerror(errno));
+    return ComputeError(std::string("cannot create a private socket directory: ") +
+                        std::strerror(errno));
   }
   process->dir_ = templ;
   process->address_.kind = protocol::Address::Kind::kUnix;
   process->address_.path = templ + "/compute.sock";
 
   // Everything the child needs is prepared before fork: after it only async-signal-safe calls.
-  std::vector<std::string> args = {binary, "serve", "--listen", process->address_.ToString()};
+  // The lifeline: the child watches the read end and exits at end of file, which happens when
+  // this process closes the write end or dies in any way (unlike PR_SET_PDEATHSIG, this does
+  // not depend on which thread spawned the child).
+  int life[2];
+  if (::pipe2(life, O_CLOEXEC) != 0)
+    return ComputeError(std::string("pipe failed: ") + std::strerror(errno));
+  process->lifeline_ = life[1];
+  std::vector<std::string> args = {binary,        "serve",
+                                   "--listen",    process->address_.ToString(),
+                                   "--parent-fd", std::to_string(life[0])};
   if (!options.model.empty()) {
     args.push_back("--model");
     args.push_back(options.model);
@@ -101,22 +122,25 @@ Result<std::unique_ptr<ComputeProcess>> ComputeProcess::Spawn(const SpawnOptions
   argv.push_back(nullptr);
 
   int out[2];
-  if (::pipe2(out, O_CLOEXEC) != 0) return ComputeError(std::string("pipe failed: ") + std::strerror(errno));
-  const pid_t parent = ::getpid();
+  if (::pipe2(out, O_CLOEXEC) != 0) {
+    ::close(life[0]);
+    return ComputeError(std::string("pipe failed: ") + std::strerror(errno));
+  }
   const pid_t pid = ::fork();
   if (pid < 0) {
     ::close(out[0]);
     ::close(out[1]);
+    ::close(life[0]);
     return ComputeError(std::string("fork failed: ") + std::strerror(errno));
   }
   if (pid == 0) {
-    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
-    if (::getppid() != parent) ::_exit(127);  // the parent died before prctl took effect
-    ::dup2(out[1], STDOUT_FILENO);            // dup2 clears O_CLOEXEC on the copy
+    ::dup2(out[1], STDOUT_FILENO);  // dup2 clears O_CLOEXEC on the copy
+    ::fcntl(life[0], F_SETFD, 0);   // keep the lifeline's read end across exec
     ::execv(argv[0], argv.data());
     ::_exit(127);
   }
   ::close(out[1]);
+  ::close(life[0]);
   process->pid_ = pid;
   Status ready = AwaitReady(out[0], pid, options.start_timeout);
   ::close(out[0]);  // the child ignores SIGPIPE; it prints nothing more on stdout
@@ -139,6 +163,10 @@ bool ComputeProcess::Alive() {
 }
 
 void ComputeProcess::Stop(std::chrono::milliseconds grace) {
+  if (lifeline_ >= 0) {
+    ::close(lifeline_);  // the child sees end of file and shuts down
+    lifeline_ = -1;
+  }
   if (pid_ > 0) {
     ::kill(pid_, SIGTERM);
     const auto deadline = std::chrono::steady_clock::now() + grace;
@@ -160,6 +188,8 @@ void ComputeProcess::Stop(std::chrono::milliseconds grace) {
   }
 }
 
-ComputeProcess::~ComputeProcess() { Stop(); }
+ComputeProcess::~ComputeProcess() {
+  Stop();
+}
 
 }  // namespace engram::query

@@ -2,8 +2,9 @@
 //
 // Spawn() creates a private directory (mode 0700) under $TMPDIR, starts
 // `engram-compute serve --listen unix:DIR/compute.sock ...`, and waits for its "listening" line.
-// The child is tied to this process (it receives SIGTERM if the parent dies). Destruction
-// stops it (SIGTERM, then SIGKILL after a grace period) and removes the directory.
+// The child is tied to this process by a pipe (--parent-fd): it exits when this process exits,
+// however that happens. Destruction stops it (closes the pipe, SIGTERM, then SIGKILL after a
+// grace period) and removes the directory.
 //
 // Thread-safety: none; ComputeLink serialises use.
 #ifndef ENGRAM_QUERY_COMPUTE_CLIENT_COMPUTE_PROCESS_H_
@@ -22,8 +23,8 @@
 namespace engram::query {
 
 struct SpawnOptions {
-  std::string binary;      // "" = FindComputeBinary()
-  std::string model;       // --model; "" = the co-process default
+  std::string binary;                   // "" = FindComputeBinary()
+  std::string model;                    // --model; "" = the co-process default
   std::vector<std::string> extra_args;  // e.g. {"--device", "cuda"}
   std::chrono::milliseconds start_timeout{60'000};
 };
@@ -43,13 +44,14 @@ class ComputeProcess {
   // False once the child has exited (reaps it).
   bool Alive();
 
-  // SIGTERM, wait up to `grace`, then SIGKILL; reaps the child.
+  // Closes the lifeline and sends SIGTERM, waits up to `grace`, then SIGKILL; reaps the child.
   void Stop(std::chrono::milliseconds grace = std::chrono::milliseconds(2000));
 
  private:
   ComputeProcess() = default;
 
   pid_t pid_ = -1;
+  int lifeline_ = -1;  // write end of the pipe the child watches
   std::string dir_;
   protocol::Address address_;
 };

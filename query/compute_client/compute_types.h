@@ -29,7 +29,7 @@ struct ModelInfo {
 };
 
 struct GenerateParams {
-  std::string prompt;                      // tokenised by the co-process (with BOS) ...
+  std::string prompt;                             // tokenised by the co-process (with BOS) ...
   std::optional<std::vector<int>> prompt_tokens;  // ... unless exact ids are given
   int max_new_tokens = 256;
   float temperature = 1.0f;
@@ -48,7 +48,7 @@ struct GenerateResult {
   std::vector<int> tokens;  // generated tokens only
   std::string text;
   int prompt_tokens = 0;
-  int stop_reason = 0;      // compute::StopReason value
+  int stop_reason = 0;  // compute::StopReason value
   std::string stop_reason_name;
   double seconds = 0;
 };

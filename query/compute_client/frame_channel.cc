@@ -37,7 +37,8 @@ struct FrameChannel::Impl {
       socket.close(ignored);
       if (ec == asio::error::eof || ec == asio::error::connection_reset ||
           ec == asio::error::broken_pipe) {
-        return ComputeError("the connection to engram-compute was lost (" + std::string(what) + ")");
+        return ComputeError("the connection to engram-compute was lost (" + std::string(what) +
+                            ")");
       }
       return ComputeError("engram-compute connection failed while " + std::string(what) + ": " +
                           ec.message());
@@ -120,7 +121,9 @@ Result<ReceivedFrame> FrameChannel::Read(std::chrono::milliseconds timeout,
   return received;
 }
 
-bool FrameChannel::is_open() const { return impl_->socket.is_open(); }
+bool FrameChannel::is_open() const {
+  return impl_->socket.is_open();
+}
 
 void FrameChannel::Close() {
   boost::system::error_code ignored;

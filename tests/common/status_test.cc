@@ -20,11 +20,11 @@ TEST(StatusTest, OkAndErrors) {
 TEST(StatusTest, CatalogueIsFrozen) {
   // These numbers cross the wire and the C API: changing one breaks compatibility.
   const std::pair<ErrorCode, int> frozen[] = {
-      {ErrorCode::kOk, 0},        {ErrorCode::kSyntax, 1},  {ErrorCode::kNotFound, 2},
-      {ErrorCode::kExists, 3},    {ErrorCode::kTenant, 4},  {ErrorCode::kAuth, 5},
-      {ErrorCode::kConflict, 6},  {ErrorCode::kReadOnly, 7}, {ErrorCode::kMapFull, 8},
-      {ErrorCode::kCompute, 9},   {ErrorCode::kModel, 10},  {ErrorCode::kLimit, 11},
-      {ErrorCode::kCorrupt, 12},  {ErrorCode::kInternal, 13}};
+      {ErrorCode::kOk, 0},       {ErrorCode::kSyntax, 1},   {ErrorCode::kNotFound, 2},
+      {ErrorCode::kExists, 3},   {ErrorCode::kTenant, 4},   {ErrorCode::kAuth, 5},
+      {ErrorCode::kConflict, 6}, {ErrorCode::kReadOnly, 7}, {ErrorCode::kMapFull, 8},
+      {ErrorCode::kCompute, 9},  {ErrorCode::kModel, 10},   {ErrorCode::kLimit, 11},
+      {ErrorCode::kCorrupt, 12}, {ErrorCode::kInternal, 13}};
   for (auto [code, value] : frozen) EXPECT_EQ(static_cast<int>(code), value);
 }
 

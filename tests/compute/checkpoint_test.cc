@@ -46,7 +46,8 @@ TEST(CheckpointTest, ReadsTheShippedLegacyModel) {
   EXPECT_EQ(c.seq_len, 512);
   EXPECT_TRUE(c.shared_classifier);
   // The parameter count implied by the file size: (bytes - header - RoPE tables) / 4.
-  const std::int64_t file_bytes = static_cast<std::int64_t>(ReadFileOrDie(ModelDir() + "/stories260K.bin").size());
+  const std::int64_t file_bytes =
+      static_cast<std::int64_t>(ReadFileOrDie(ModelDir() + "/stories260K.bin").size());
   EXPECT_EQ(c.ParameterCount(), (file_bytes - 28 - 2 * 512 * 4 * 4) / 4);
   EXPECT_EQ(model.fingerprint.ToHex().size(), 32u);
 }
@@ -54,7 +55,8 @@ TEST(CheckpointTest, ReadsTheShippedLegacyModel) {
 TEST(CheckpointTest, V1RoundTripKeepsWeightsAndFingerprint) {
   const std::string dir = TempDir();
   const auto& model = Model();
-  ASSERT_TRUE(WriteCheckpoint(model.checkpoint.weights, CheckpointFormat::kV1, dir + "/model.bin").ok());
+  ASSERT_TRUE(
+      WriteCheckpoint(model.checkpoint.weights, CheckpointFormat::kV1, dir + "/model.bin").ok());
   auto v1 = ReadCheckpoint(dir + "/model.bin");
   ASSERT_TRUE(v1.ok()) << v1.status().ToString();
   EXPECT_EQ(v1->format, CheckpointFormat::kV1);
@@ -113,7 +115,9 @@ class BadCheckpointTest : public ::testing::Test {
     dir_ = TempDir();
     good_ = ReadFileOrDie(ModelDir() + "/stories260K.bin");
   }
-  Status Load(const std::string& bytes) { return ReadCheckpoint(Write(dir_ + "/m.bin", bytes)).status(); }
+  Status Load(const std::string& bytes) {
+    return ReadCheckpoint(Write(dir_ + "/m.bin", bytes)).status();
+  }
   void ExpectModelError(const std::string& bytes, const std::string& needle) {
     const Status s = Load(bytes);
     EXPECT_EQ(s.code(), ErrorCode::kModel) << s.ToString();
@@ -142,8 +146,8 @@ TEST_F(BadCheckpointTest, SizeMismatches) {
 TEST_F(BadCheckpointTest, InvalidHeaders) {
   ExpectModelError(WithInt(0, 0), "dim");
   ExpectModelError(WithInt(0, -64), "dim");
-  ExpectModelError(WithInt(3, 7), "n_heads");           // 7 does not divide 64
-  ExpectModelError(WithInt(4, 3), "n_kv_heads");        // 3 does not divide 8
+  ExpectModelError(WithInt(3, 7), "n_heads");     // 7 does not divide 64
+  ExpectModelError(WithInt(4, 3), "n_kv_heads");  // 3 does not divide 8
   ExpectModelError(WithInt(2, 1 << 30), "n_layers");
   ExpectModelError(WithInt(6, 0), "seq_len");
   ExpectModelError(WithInt(5, 2), "vocab_size");

@@ -119,9 +119,12 @@ TEST(EngineTest, BatchingDoesNotChangeAnyStream) {
     for (int s = 0; s < kStreams; ++s) {
       if (std::string(engine_name) == "cpu") {
         // Same kernels, same summation order per element: bit-identical.
-        EXPECT_EQ(got[static_cast<std::size_t>(s)], expected[static_cast<std::size_t>(s)]) << "stream " << s;
+        EXPECT_EQ(got[static_cast<std::size_t>(s)], expected[static_cast<std::size_t>(s)])
+            << "stream " << s;
       } else {
-        EXPECT_LE(MaxAbsDiff(got[static_cast<std::size_t>(s)], expected[static_cast<std::size_t>(s)]), 1e-4f);
+        EXPECT_LE(
+            MaxAbsDiff(got[static_cast<std::size_t>(s)], expected[static_cast<std::size_t>(s)]),
+            1e-4f);
       }
     }
   }
@@ -152,14 +155,17 @@ TEST(EngineTest, StepRejectsBadArguments) {
 TEST(EngineTest, FactoryErrors) {
   EngineOptions options;
   options.engine = "tensorrt";
-  EXPECT_EQ(CreateDecodeEngine(Model().checkpoint.weights, options).status().code(), ErrorCode::kSyntax);
+  EXPECT_EQ(CreateDecodeEngine(Model().checkpoint.weights, options).status().code(),
+            ErrorCode::kSyntax);
   options.engine = "cpu";
   options.device = "cuda";
-  EXPECT_EQ(CreateDecodeEngine(Model().checkpoint.weights, options).status().code(), ErrorCode::kSyntax);
+  EXPECT_EQ(CreateDecodeEngine(Model().checkpoint.weights, options).status().code(),
+            ErrorCode::kSyntax);
   options.engine = "cpu";
   options.device = "cpu";
   options.isa = "neon";
-  EXPECT_EQ(CreateDecodeEngine(Model().checkpoint.weights, options).status().code(), ErrorCode::kModel);
+  EXPECT_EQ(CreateDecodeEngine(Model().checkpoint.weights, options).status().code(),
+            ErrorCode::kModel);
   if (!TorchCudaAvailable()) {
     auto cuda = TorchDecodeEngine::Create(Model().checkpoint.weights, {"cuda", 1});
     EXPECT_EQ(cuda.status().code(), ErrorCode::kCompute);

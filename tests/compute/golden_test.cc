@@ -28,7 +28,9 @@ std::string RunCommand(const std::string& command, int* exit_status) {
   return out;
 }
 
-std::string Binary() { return std::string(ENGRAM_BIN_DIR) + "/engram-compute"; }
+std::string Binary() {
+  return std::string(ENGRAM_BIN_DIR) + "/engram-compute";
+}
 
 TEST(GoldenTest, BinaryPrintsTheGoldenGreedyOutput) {
   int status = -1;

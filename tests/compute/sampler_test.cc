@@ -50,7 +50,8 @@ TEST(SamplerTest, SeedsAreReproducibleAndDistinct) {
 }
 
 TEST(SamplerTest, MultinomialFollowsTheSoftmax) {
-  const std::vector<float> logits = {0.0f, std::log(2.0f), std::log(3.0f), std::log(4.0f)};  // 1:2:3:4
+  const std::vector<float> logits = {0.0f, std::log(2.0f), std::log(3.0f),
+                                     std::log(4.0f)};  // 1:2:3:4
   const int n = 20000;
   std::map<int, int> counts;
   for (int t : Draw({1.0f, 1.0f, 7}, logits, n)) ++counts[t];
@@ -64,7 +65,8 @@ TEST(SamplerTest, MultinomialFollowsTheSoftmax) {
 
 TEST(SamplerTest, TopPKeepsOnlyTheNucleus) {
   // Probabilities 0.5, 0.3, 0.15, 0.05: top-p 0.7 keeps the first two tokens only.
-  const std::vector<float> logits = {std::log(0.5f), std::log(0.3f), std::log(0.15f), std::log(0.05f)};
+  const std::vector<float> logits = {std::log(0.5f), std::log(0.3f), std::log(0.15f),
+                                     std::log(0.05f)};
   std::map<int, int> counts;
   for (int t : Draw({1.0f, 0.7f, 11}, logits, 5000)) ++counts[t];
   EXPECT_EQ(counts[2] + counts[3], 0);

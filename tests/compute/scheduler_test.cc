@@ -23,7 +23,8 @@ std::unique_ptr<DecodeEngine> Engine(int slots) {
   return std::move(engine).value();
 }
 
-GenerationRequest Request(const std::string& prompt, float temperature, std::uint64_t seed, int max_new) {
+GenerationRequest Request(const std::string& prompt, float temperature, std::uint64_t seed,
+                          int max_new) {
   GenerationRequest r;
   r.prompt_tokens = Model().tokenizer.Encode(prompt, true, false);
   r.sampling = {temperature, 0.9f, seed};
@@ -42,12 +43,13 @@ struct Collector {
 };
 
 TEST(SchedulerTest, ConcurrentRequestsMatchRunningEachAlone) {
-  const std::vector<std::string> prompts = {"Once upon a time", "Lily and Ben", "The dog",
-                                            "One day", "", "Tom had a red ball", "Mom said"};
+  const std::vector<std::string> prompts = {
+      "Once upon a time",   "Lily and Ben", "The dog", "One day", "",
+      "Tom had a red ball", "Mom said"};
   std::vector<GenerationRequest> requests;
   for (std::size_t i = 0; i < 14; ++i) {
-    requests.push_back(Request(prompts[i % prompts.size()], i % 2 == 0 ? 0.0f : 0.9f,
-                               100 + i, 20 + static_cast<int>(i) * 7));
+    requests.push_back(Request(prompts[i % prompts.size()], i % 2 == 0 ? 0.0f : 0.9f, 100 + i,
+                               20 + static_cast<int>(i) * 7));
   }
   // Fewer slots than requests: some wait and join the batch later.
   auto engine = Engine(5);
@@ -113,8 +115,9 @@ TEST(SchedulerTest, CancelStopsAGeneration) {
   std::promise<GenerationOutcome> done;
   GenerationRequest r = Request("Once upon a time", 0.0f, 1, 400);
   r.stop_at_bos = false;
-  const std::uint64_t ticket = scheduler.Submit(
-      r, {[&](int, std::string_view) { ++seen; }, [&](GenerationOutcome o) { done.set_value(std::move(o)); }});
+  const std::uint64_t ticket =
+      scheduler.Submit(r, {[&](int, std::string_view) { ++seen; },
+                           [&](GenerationOutcome o) { done.set_value(std::move(o)); }});
   while (seen.load() < 3) std::this_thread::yield();
   EXPECT_TRUE(scheduler.Cancel(ticket));
   auto outcome = done.get_future().get();
@@ -123,6 +126,22 @@ TEST(SchedulerTest, CancelStopsAGeneration) {
   EXPECT_GE(outcome.tokens.size(), 3u);
   EXPECT_FALSE(scheduler.Cancel(ticket)) << "already finished";
   EXPECT_FALSE(scheduler.Cancel(987654));
+}
+
+TEST(SchedulerTest, CancellingAWaitingRequestFinishesItAtOnce) {
+  auto engine = Engine(1);
+  BatchScheduler scheduler(*engine, Model().tokenizer);
+  GenerationRequest long_one = Request("Once upon a time", 0.0f, 1, 500);
+  long_one.stop_at_bos = false;
+  Collector running, waiting;
+  scheduler.Submit(long_one, running.Callbacks());
+  const std::uint64_t ticket = scheduler.Submit(long_one, waiting.Callbacks());
+  ASSERT_TRUE(scheduler.Cancel(ticket));
+  auto outcome = waiting.done.get_future().get();
+  EXPECT_EQ(outcome.stop_reason, StopReason::kCancelled);
+  EXPECT_TRUE(outcome.tokens.empty()) << "withdrawn from the queue, never admitted";
+  EXPECT_EQ(outcome.prompt_tokens, static_cast<int>(long_one.prompt_tokens.size()));
+  EXPECT_EQ(running.done.get_future().get().tokens.size(), 500u);
 }
 
 TEST(SchedulerTest, ShutdownFinishesEverythingAsCancelled) {

@@ -9,8 +9,12 @@
 
 namespace engram::compute::testing {
 
-std::string ModelDir() { return std::string(ENGRAM_SOURCE_DIR) + "/models/stories260K"; }
-std::string SharedDir() { return ENGRAM_SHARED_DIR; }
+std::string ModelDir() {
+  return std::string(ENGRAM_SOURCE_DIR) + "/models/stories260K";
+}
+std::string SharedDir() {
+  return ENGRAM_SHARED_DIR;
+}
 
 const ModelBundle& Model() {
   static const ModelBundle* model = [] {

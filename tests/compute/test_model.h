@@ -8,8 +8,8 @@
 
 namespace engram::compute::testing {
 
-std::string ModelDir();   // the project's models/stories260K
-std::string SharedDir();  // ../shared
+std::string ModelDir();      // the project's models/stories260K
+std::string SharedDir();     // ../shared
 const ModelBundle& Model();  // loaded once per process
 
 std::string ReadFileOrDie(const std::string& path);

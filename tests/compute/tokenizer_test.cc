@@ -28,12 +28,14 @@ std::vector<int> ReferenceEncode(const Tokenizer& t, const std::string& text) {
   if (!text.empty()) tokens.push_back(lookup(" "));
   for (std::size_t i = 0; i < text.size();) {
     std::size_t n = 1;
-    while (i + n < text.size() && n < 4 && (static_cast<unsigned char>(text[i + n]) & 0xC0) == 0x80) ++n;
+    while (i + n < text.size() && n < 4 && (static_cast<unsigned char>(text[i + n]) & 0xC0) == 0x80)
+      ++n;
     const int id = lookup(text.substr(i, n));
     if (id >= 0) {
       tokens.push_back(id);
     } else {
-      for (std::size_t k = 0; k < n; ++k) tokens.push_back(static_cast<unsigned char>(text[i + k]) + 3);
+      for (std::size_t k = 0; k < n; ++k)
+        tokens.push_back(static_cast<unsigned char>(text[i + k]) + 3);
     }
     i += n;
   }
@@ -137,8 +139,9 @@ TEST(TokenizerTest, ReferenceAgreementOnUnusualText) {
   const Tokenizer& t = Model().tokenizer;
   for (const std::string& text :
        {std::string("  leading spaces"), std::string("tabs\tand\nnewlines\r\n"),
-        std::string("caf\xC3\xA9 na\xC3\xAFve \xF0\x9F\x98\x80 emoji"), std::string("\x80\x80 stray continuation"),
-        std::string("a\0b", 3), std::string("aaaaaaaaaaaaaaaaaaaaaaaa"), std::string("!!!???...")}) {
+        std::string("caf\xC3\xA9 na\xC3\xAFve \xF0\x9F\x98\x80 emoji"),
+        std::string("\x80\x80 stray continuation"), std::string("a\0b", 3),
+        std::string("aaaaaaaaaaaaaaaaaaaaaaaa"), std::string("!!!???...")}) {
     EXPECT_EQ(t.Encode(text, true, false), ReferenceEncode(t, text)) << text;
   }
 }

@@ -30,9 +30,9 @@ TEST(AddressTest, RejectsWithPositions) {
     const char* text;
     std::int64_t position;
   };
-  for (const Case& c : {Case{"http://x:1", 0}, Case{"unix:", 5}, Case{"tcp://host", 6},
-                        Case{"tcp://:80", 6}, Case{"tcp://h:99999", 8}, Case{"tcp://h:8x", 8},
-                        Case{"tcp://[::1", 6}}) {
+  for (const Case& c :
+       {Case{"http://x:1", 0}, Case{"unix:", 5}, Case{"tcp://host", 6}, Case{"tcp://:80", 6},
+        Case{"tcp://h:99999", 8}, Case{"tcp://h:8x", 8}, Case{"tcp://[::1", 6}}) {
     auto r = ParseAddress(c.text);
     ASSERT_FALSE(r.ok()) << c.text;
     EXPECT_EQ(r.status().code(), ErrorCode::kSyntax) << c.text;

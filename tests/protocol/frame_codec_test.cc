@@ -11,8 +11,9 @@ namespace {
 std::string GenerateFrame(std::uint64_t id) {
   flatbuffers::FlatBufferBuilder b;
   const std::vector<int> tokens = {1, 400, 30};
-  const auto req = fb::CreateGenerateRequest(b, b.CreateString("Once upon a time"), b.CreateVector(tokens), 16,
-                                             0.7f, 0.9f, 42, true, true);
+  const auto req =
+      fb::CreateGenerateRequest(b, b.CreateString("Once upon a time"), b.CreateVector(tokens), 16,
+                                0.7f, 0.9f, 42, true, true);
   return FinishFrame(b, fb::CreateFrame(b, id, false, fb::Body::GenerateRequest, req.Union()));
 }
 
@@ -25,7 +26,8 @@ FrameBuffer Payload(const std::string& frame) {
 
 TEST(FrameCodecTest, RoundTrip) {
   const std::string wire = GenerateFrame(77);
-  auto length = DecodeFrameLength(reinterpret_cast<const std::uint8_t*>(wire.data()), kDefaultMaxFrameBytes);
+  auto length =
+      DecodeFrameLength(reinterpret_cast<const std::uint8_t*>(wire.data()), kDefaultMaxFrameBytes);
   ASSERT_TRUE(length.ok());
   EXPECT_EQ(*length, wire.size() - kFrameHeaderBytes);
   FrameBuffer payload = Payload(wire);
@@ -61,11 +63,28 @@ TEST(FrameCodecTest, ErrorFramesCarryTheCatalogue) {
   EXPECT_FALSE(IsRequestBody((*frame)->body_type()));
 }
 
+TEST(FrameCodecTest, ErrorPositionsCrossTheWire) {
+  const std::string wire = EncodeErrorFrame(3, SyntaxError("unexpected token", 42));
+  FrameBuffer payload = Payload(wire);
+  auto frame = VerifyFrame({payload.data(), payload.size()});
+  ASSERT_TRUE(frame.ok());
+  const Status s = StatusFromErrorReply(*(*frame)->body_as_ErrorReply());
+  EXPECT_EQ(s.code(), ErrorCode::kSyntax);
+  EXPECT_EQ(s.position(), 42);
+  const std::string none = EncodeErrorFrame(4, LimitError("big"));
+  FrameBuffer payload2 = Payload(none);
+  EXPECT_EQ(StatusFromErrorReply(
+                *(*VerifyFrame({payload2.data(), payload2.size()}))->body_as_ErrorReply())
+                .position(),
+            -1);
+}
+
 TEST(FrameCodecTest, GarbageNeverVerifies) {
   std::mt19937 rng(1234);
   for (int i = 0; i < 2000; ++i) {
     FrameBuffer buffer(1 + rng() % 300);
-    for (std::size_t k = 0; k < buffer.size(); ++k) buffer.data()[k] = static_cast<std::uint8_t>(rng());
+    for (std::size_t k = 0; k < buffer.size(); ++k)
+      buffer.data()[k] = static_cast<std::uint8_t>(rng());
     // Must not crash (the sanitizer builds catch reads out of bounds); almost all fail.
     (void)VerifyFrame({buffer.data(), buffer.size()});
   }
@@ -81,7 +100,8 @@ TEST(FrameCodecTest, MutatedFramesAreRejectedOrStillWellFormed) {
   for (int i = 0; i < 5000; ++i) {
     FrameBuffer payload = Payload(wire);
     const int flips = 1 + static_cast<int>(rng() % 4);
-    for (int f = 0; f < flips; ++f) payload.data()[rng() % payload.size()] ^= static_cast<std::uint8_t>(1 + rng() % 255);
+    for (int f = 0; f < flips; ++f)
+      payload.data()[rng() % payload.size()] ^= static_cast<std::uint8_t>(1 + rng() % 255);
     auto frame = VerifyFrame({payload.data(), payload.size()});
     if (!frame.ok()) {
       ++rejected;
@@ -106,7 +126,8 @@ TEST(FrameCodecTest, UnknownUnionMemberIsReportedNotFatal) {
   // A frame from a newer peer: a body type this build does not know (e.g. 200).
   flatbuffers::FlatBufferBuilder b;
   const auto empty = fb::CreateModelInfoRequest(b);
-  std::string wire = FinishFrame(b, fb::CreateFrame(b, 3, false, static_cast<fb::Body>(200), empty.Union()));
+  std::string wire =
+      FinishFrame(b, fb::CreateFrame(b, 3, false, static_cast<fb::Body>(200), empty.Union()));
   FrameBuffer payload = Payload(wire);
   auto frame = VerifyFrame({payload.data(), payload.size()});
   ASSERT_TRUE(frame.ok()) << "unknown union members verify, the dispatcher rejects them";

@@ -37,7 +37,8 @@ class BadFramesTest : public ::testing::Test {
 
   static std::string Header(std::uint32_t length) {
     std::string h(4, '\0');
-    for (int i = 0; i < 4; ++i) h[static_cast<std::size_t>(i)] = static_cast<char>(length >> (8 * i));
+    for (int i = 0; i < 4; ++i)
+      h[static_cast<std::size_t>(i)] = static_cast<char>(length >> (8 * i));
     return h;
   }
 
@@ -76,8 +77,8 @@ TEST_F(BadFramesTest, UnknownOpAndReplyTypesAreSyntaxErrors) {
   {
     flatbuffers::FlatBufferBuilder b;
     const auto body = fb::CreateModelInfoRequest(b);
-    auto reply = client->RawExchange(
-        protocol::FinishFrame(b, fb::CreateFrame(b, 41, false, static_cast<fb::Body>(200), body.Union())));
+    auto reply = client->RawExchange(protocol::FinishFrame(
+        b, fb::CreateFrame(b, 41, false, static_cast<fb::Body>(200), body.Union())));
     ASSERT_TRUE(reply.ok());
     EXPECT_EQ(reply->frame->id(), 41u);
     const Status s = ReplyStatus(reply);
@@ -115,7 +116,8 @@ TEST_F(BadFramesTest, TruncatedFrameThenDisconnect) {
   {
     auto channel = FrameChannel::Connect(process_->address(), std::chrono::seconds(5));
     ASSERT_TRUE(channel.ok());
-    ASSERT_TRUE((*channel)->Write(Header(100) + std::string(10, 'a'), std::chrono::seconds(5)).ok());
+    ASSERT_TRUE(
+        (*channel)->Write(Header(100) + std::string(10, 'a'), std::chrono::seconds(5)).ok());
   }  // closed mid-frame
   ExpectHealthy();
 }
@@ -125,8 +127,10 @@ TEST_F(BadFramesTest, FrameSentOneByteAtATime) {
   ASSERT_TRUE(channel.ok());
   flatbuffers::FlatBufferBuilder b;
   const auto req = fb::CreateTokenizeRequest(b, b.CreateString("Lily"), true, false);
-  const std::string frame = protocol::FinishFrame(b, fb::CreateFrame(b, 7, false, fb::Body::TokenizeRequest, req.Union()));
-  for (char c : frame) ASSERT_TRUE((*channel)->Write(std::string_view(&c, 1), std::chrono::seconds(5)).ok());
+  const std::string frame = protocol::FinishFrame(
+      b, fb::CreateFrame(b, 7, false, fb::Body::TokenizeRequest, req.Union()));
+  for (char c : frame)
+    ASSERT_TRUE((*channel)->Write(std::string_view(&c, 1), std::chrono::seconds(5)).ok());
   auto reply = (*channel)->Read(std::chrono::seconds(5));
   ASSERT_TRUE(reply.ok()) << reply.status().ToString();
   EXPECT_EQ(reply->frame->id(), 7u);
@@ -140,25 +144,30 @@ TEST_F(BadFramesTest, FuzzedFramesNeverKillTheServer) {
   {
     flatbuffers::FlatBufferBuilder b;
     const std::vector<int> tokens = {1, 400, 30};
-    auto g = fb::CreateGenerateRequest(b, b.CreateString("Once"), b.CreateVector(tokens), 4, 0.0f, 0.9f, 1, true, true);
-    seeds.push_back(protocol::FinishFrame(b, fb::CreateFrame(b, 1, false, fb::Body::GenerateRequest, g.Union())));
+    auto g = fb::CreateGenerateRequest(b, b.CreateString("Once"), b.CreateVector(tokens), 4, 0.0f,
+                                       0.9f, 1, true, true);
+    seeds.push_back(protocol::FinishFrame(
+        b, fb::CreateFrame(b, 1, false, fb::Body::GenerateRequest, g.Union())));
   }
   {
     flatbuffers::FlatBufferBuilder b;
     auto t = fb::CreateTokenizeRequest(b, b.CreateString("Lily and Ben"), true, false);
-    seeds.push_back(protocol::FinishFrame(b, fb::CreateFrame(b, 2, false, fb::Body::TokenizeRequest, t.Union())));
+    seeds.push_back(protocol::FinishFrame(
+        b, fb::CreateFrame(b, 2, false, fb::Body::TokenizeRequest, t.Union())));
   }
   {
     flatbuffers::FlatBufferBuilder b;
     const std::vector<int> tokens = {300, 301, 302};
     auto d = fb::CreateDetokenizeRequest(b, b.CreateVector(tokens), 1);
-    seeds.push_back(protocol::FinishFrame(b, fb::CreateFrame(b, 3, false, fb::Body::DetokenizeRequest, d.Union())));
+    seeds.push_back(protocol::FinishFrame(
+        b, fb::CreateFrame(b, 3, false, fb::Body::DetokenizeRequest, d.Union())));
   }
   {
     flatbuffers::FlatBufferBuilder b;
     const std::vector<std::uint8_t> data(100, 7);
     auto p = fb::CreateBlobPutRequest(b, b.CreateVector(data));
-    seeds.push_back(protocol::FinishFrame(b, fb::CreateFrame(b, 4, false, fb::Body::BlobPutRequest, p.Union())));
+    seeds.push_back(protocol::FinishFrame(
+        b, fb::CreateFrame(b, 4, false, fb::Body::BlobPutRequest, p.Union())));
   }
   std::mt19937 rng(20261122);
   for (int i = 0; i < 300; ++i) {
@@ -172,21 +181,24 @@ TEST_F(BadFramesTest, FuzzedFramesNeverKillTheServer) {
     auto channel = FrameChannel::Connect(process_->address(), std::chrono::seconds(5));
     ASSERT_TRUE(channel.ok());
     std::uint32_t declared = 0;
-    for (int k = 3; k >= 0; --k) declared = declared << 8 | static_cast<std::uint8_t>(frame[static_cast<std::size_t>(k)]);
+    for (int k = 3; k >= 0; --k)
+      declared = declared << 8 | static_cast<std::uint8_t>(frame[static_cast<std::size_t>(k)]);
     const bool framed = declared == frame.size() - 4;
     if ((*channel)->Write(frame, std::chrono::seconds(5)).ok()) {
       // Whatever comes back (a reply, an error, or a close after a bad length) is fine. When the
       // mutated header announces more bytes than were sent the server rightly waits for them,
       // so do not wait long for an answer then.
-      (void)(*channel)->Read(framed ? std::chrono::milliseconds(5000) : std::chrono::milliseconds(100));
+      (void)(*channel)->Read(framed ? std::chrono::milliseconds(5000)
+                                    : std::chrono::milliseconds(100));
     }
   }
   ExpectHealthy();
 }
 
 TEST_F(BadFramesTest, ConcurrentClientsGetIndependentCorrectAnswers) {
-  const std::vector<std::string> prompts = {"Once upon a time", "Lily and Ben", "The cat", "One day",
-                                            "Tom was sad", "Mia had a kite", "The sun", "Max ran"};
+  const std::vector<std::string> prompts = {"Once upon a time", "Lily and Ben", "The cat",
+                                            "One day",          "Tom was sad",  "Mia had a kite",
+                                            "The sun",          "Max ran"};
   std::vector<GenerateResult> sequential;
   {
     auto client = Connect();
@@ -229,14 +241,30 @@ TEST_F(BadFramesTest, ConcurrentClientsGetIndependentCorrectAnswers) {
   }
 }
 
+TEST_F(BadFramesTest, RepliesLargerThanTheFrameLimitBecomeLimitErrors) {
+  // 300 KB of a character outside the vocabulary: every byte becomes one token, so the reply
+  // (4 bytes per token) would exceed this server's 1 MiB frame limit.
+  std::string text;
+  for (int i = 0; i < 100'000; ++i) text += "\xE2\x9C\x93";
+  auto client = Connect();
+  auto tokens = client->Tokenize(text);
+  EXPECT_EQ(tokens.status().code(), ErrorCode::kLimit) << tokens.status().ToString();
+  EXPECT_TRUE(client->Tokenize("still served").ok());
+}
+
 TEST_F(BadFramesTest, ClientVanishingMidGenerationIsCancelled) {
   {
     auto channel = FrameChannel::Connect(process_->address(), std::chrono::seconds(5));
     ASSERT_TRUE(channel.ok());
     flatbuffers::FlatBufferBuilder b;
-    auto g = fb::CreateGenerateRequest(b, b.CreateString("Once upon a time"), 0, 500, 0.0f, 0.9f, 1, false, true);
-    ASSERT_TRUE((*channel)->Write(protocol::FinishFrame(b, fb::CreateFrame(b, 1, false, fb::Body::GenerateRequest, g.Union())),
-                                  std::chrono::seconds(5)).ok());
+    auto g = fb::CreateGenerateRequest(b, b.CreateString("Once upon a time"), 0, 500, 0.0f, 0.9f, 1,
+                                       false, true);
+    ASSERT_TRUE(
+        (*channel)
+            ->Write(protocol::FinishFrame(
+                        b, fb::CreateFrame(b, 1, false, fb::Body::GenerateRequest, g.Union())),
+                    std::chrono::seconds(5))
+            .ok());
     auto first = (*channel)->Read(std::chrono::seconds(5));
     ASSERT_TRUE(first.ok());
     EXPECT_EQ(first->frame->body_type(), fb::Body::GenerateChunk);

@@ -23,7 +23,9 @@ std::string Slurp(const std::string& path) {
   return out.str();
 }
 
-std::string Golden() { return Slurp(std::string(ENGRAM_SHARED_DIR) + "/models/stories260K/greedy_200.txt"); }
+std::string Golden() {
+  return Slurp(std::string(ENGRAM_SHARED_DIR) + "/models/stories260K/greedy_200.txt");
+}
 
 LinkOptions SpawnOptionsForTest() {
   LinkOptions options;
@@ -58,7 +60,8 @@ TEST(ComputeLinkTest, SpawnsAndReportsTheModel) {
 
 TEST(ComputeLinkTest, TokenizeDetokenizeRoundTrip) {
   ComputeLink link(SpawnOptionsForTest());
-  const std::string text = Slurp(std::string(ENGRAM_SHARED_DIR) + "/data/books/pg11.txt").substr(0, 50'000);
+  const std::string text =
+      Slurp(std::string(ENGRAM_SHARED_DIR) + "/data/books/pg11.txt").substr(0, 50'000);
   auto tokens = link.Tokenize(text);
   ASSERT_TRUE(tokens.ok()) << tokens.status().ToString();
   ASSERT_GT(tokens->size(), 1000u);
@@ -182,7 +185,8 @@ TEST(ComputeLinkTest, KilledDuringARequestFailsThatCallAndTheNextSucceeds) {
   });
   ASSERT_FALSE(doomed.ok());
   EXPECT_EQ(doomed.status().code(), ErrorCode::kCompute);
-  EXPECT_NE(doomed.status().message().find("restarted"), std::string::npos) << doomed.status().ToString();
+  EXPECT_NE(doomed.status().message().find("restarted"), std::string::npos)
+      << doomed.status().ToString();
 
   auto next = link.Generate(Greedy(200));
   ASSERT_TRUE(next.ok()) << next.status().ToString();
@@ -231,7 +235,8 @@ TEST(ComputeLinkTest, ChangedModelIsAModelError) {
   const fs::path dir = fs::temp_directory_path() / ("engram-model-" + std::to_string(::getpid()));
   fs::create_directories(dir);
   const fs::path source = fs::path(ENGRAM_SOURCE_DIR) / "models/stories260K";
-  fs::copy_file(source / "stories260K.bin", dir / "stories260K.bin", fs::copy_options::overwrite_existing);
+  fs::copy_file(source / "stories260K.bin", dir / "stories260K.bin",
+                fs::copy_options::overwrite_existing);
   fs::copy_file(source / "tok512.bin", dir / "tok512.bin", fs::copy_options::overwrite_existing);
   LinkOptions options = SpawnOptionsForTest();
   options.spawn.model = dir.string();

@@ -113,7 +113,7 @@ inline Status InternalError(std::string message) {
 template <typename T>
 class Result {
  public:
-  Result(T value) : state_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : state_(std::move(value)) {}        // NOLINT(google-explicit-constructor)
   Result(Status status) : state_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     assert(!std::get<Status>(state_).ok() && "Result built from an OK status");
   }
@@ -148,12 +148,12 @@ class Result {
 }  // namespace engram
 
 // Propagates a failed Status out of the enclosing function (which returns Status or Result).
-#define ENGRAM_RETURN_IF_ERROR(expr)            \
-  do {                                          \
-    ::engram::Status engram_status_ = (expr);   \
-    if (!engram_status_.ok()) {                 \
-      return engram_status_;                    \
-    }                                           \
+#define ENGRAM_RETURN_IF_ERROR(expr)          \
+  do {                                        \
+    ::engram::Status engram_status_ = (expr); \
+    if (!engram_status_.ok()) {               \
+      return engram_status_;                  \
+    }                                         \
   } while (false)
 
 #define ENGRAM_CONCAT_INNER_(a, b) a##b

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Runs the benchmarks (tools/dev.sh bench). Results print as tables; JSON copies go to
+# $BUILD_DIR/bench-*.json for comparisons between runs.
+set -euo pipefail
+build_dir="${1:-build}"
+for bench in decode_bench rpc_bench; do
+  echo "== $bench"
+  "$build_dir/bin/$bench" --benchmark_min_time=1 \
+    --benchmark_out="$build_dir/bench-$bench.json" --benchmark_out_format=json
+done
