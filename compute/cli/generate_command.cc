@@ -52,8 +52,8 @@ int RunGenerate(const std::vector<std::string>& args) {
   const LlamaConfig& config = model->config();
   // llama2.c's conventions: 0 or too many steps means the whole window; a negative
   // temperature is greedy; an out-of-range top-p falls back to 0.9; seed 0 means "now".
-  int total_steps = static_cast<int>(*steps);
-  if (total_steps == 0 || total_steps > config.seq_len) total_steps = config.seq_len;
+  const int total_steps = *steps == 0 || *steps > config.seq_len ? config.seq_len
+                                                                 : static_cast<int>(*steps);
   GenerationRequest request;
   request.sampling.temperature = static_cast<float>(std::max(0.0, *temperature));
   request.sampling.top_p = static_cast<float>(*top_p < 0.0 || *top_p > 1.0 ? 0.9 : *top_p);

@@ -1,6 +1,7 @@
 #include "compute/runtime/cpu_decode_engine.h"
 
 #include <algorithm>
+#include <cstring>
 #include <new>
 #include <thread>
 
@@ -73,8 +74,16 @@ Status CpuDecodeEngine::Step(std::span<const int> slots, std::span<const int> to
 
   std::vector<KvCacheView> caches(static_cast<std::size_t>(batch));
   try {
-    for (int i = 0; i < batch; ++i)
-      caches[static_cast<std::size_t>(i)] = CacheFor(slots[static_cast<std::size_t>(i)]);
+    for (std::size_t i = 0; i < caches.size(); ++i) {
+      caches[i] = CacheFor(slots[i]);
+      // A new sequence starts clean: attention reads whole padded blocks (weighting positions
+      // past the current one by zero), so nothing of the slot's previous sequence may remain.
+      if (positions[i] == 0) {
+        const std::size_t bytes = CpuKvCacheFloats(model_) * sizeof(float);
+        std::memset(caches[i].keys, 0, bytes);
+        std::memset(caches[i].values, 0, bytes);
+      }
+    }
   } catch (const std::bad_alloc&) {
     return LimitError("not enough memory for another KV cache slot");
   }

@@ -7,6 +7,7 @@
 
 #include <array>
 #include <deque>
+#include <unordered_map>
 #include <unordered_set>
 
 #include <boost/asio/basic_socket_acceptor.hpp>
@@ -18,6 +19,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 
 namespace engram::compute {
@@ -49,6 +51,7 @@ class ComputeServer::Impl {
   void DoStop();
 
   Acceptor acceptor_;
+  asio::steady_timer accept_retry_{io_};
   asio::signal_set signals_;
   std::unique_ptr<asio::posix::stream_descriptor> parent_;
   std::array<char, 64> parent_buffer_{};
@@ -64,10 +67,12 @@ class ComputeServer::Impl::Session final : public ReplySink,
 
   void Start() { ReadHeader(); }
 
-  void Send(std::string frame) override {
-    asio::post(socket_.get_executor(), [self = shared_from_this(), f = std::move(frame)]() mutable {
-      self->Enqueue(std::move(f));
-    });
+  void Send(std::string frame, std::uint64_t id, bool final) override {
+    asio::post(socket_.get_executor(),
+               [self = shared_from_this(), f = std::move(frame), id, final]() mutable {
+                 self->Enqueue(std::move(f));
+                 if (final) self->OnRequestDone(id);
+               });
   }
 
   void Close() {
@@ -120,10 +125,35 @@ class ComputeServer::Impl::Session final : public ReplySink,
       Enqueue(protocol::EncodeErrorFrame(
           (*frame)->id(), SyntaxError("unknown op " + std::to_string(static_cast<int>(body)) +
                                       " (" + std::string(protocol::BodyName(body)) + ")")));
+    } else if ((*frame)->body() == nullptr) {
+      // A verified frame may name a request type yet carry no table for it.
+      Enqueue(protocol::EncodeErrorFrame(
+          (*frame)->id(), SyntaxError(std::string(protocol::BodyName((*frame)->body_type())) +
+                                      " frame has no body")));
     } else {
+      in_flight_.emplace((*frame)->id(), payload->size());
+      in_flight_bytes_ += payload->size();
       server_.service_.Handle(payload, **frame, shared_from_this(), conn_);
     }
-    if (!closed_) ReadHeader();
+    ReadNextIfAllowed();
+  }
+
+  // Backpressure: a client that keeps sending without reading replies stops being read once it
+  // has too many requests (or request bytes) in flight; reading resumes as replies complete.
+  void ReadNextIfAllowed() {
+    if (closed_) return;
+    const bool over = in_flight_.size() >= server_.options_.max_requests_in_flight ||
+                      in_flight_bytes_ >= server_.options_.max_request_bytes_in_flight;
+    reading_paused_ = over;
+    if (!over) ReadHeader();
+  }
+
+  void OnRequestDone(std::uint64_t id) {
+    auto it = in_flight_.find(id);
+    if (it == in_flight_.end()) return;
+    in_flight_bytes_ -= it->second;
+    in_flight_.erase(it);
+    if (reading_paused_) ReadNextIfAllowed();
   }
 
   void Enqueue(std::string frame) {
@@ -154,6 +184,9 @@ class ComputeServer::Impl::Session final : public ReplySink,
   std::shared_ptr<protocol::FrameBuffer> payload_;
   std::deque<std::string> queue_;
   std::size_t pending_bytes_ = 0;
+  std::unordered_multimap<std::uint64_t, std::size_t> in_flight_;  // request id -> payload bytes
+  std::size_t in_flight_bytes_ = 0;
+  bool reading_paused_ = false;
   bool writing_ = false;
   bool close_after_write_ = false;
   bool closed_ = false;
@@ -214,7 +247,12 @@ Result<protocol::Address> ComputeServer::Impl::Listen(const protocol::Address& a
 void ComputeServer::Impl::Accept() {
   acceptor_.async_accept([this](boost::system::error_code ec, Protocol::socket socket) {
     if (ec) {
-      if (ec != asio::error::operation_aborted) Accept();
+      if (ec == asio::error::operation_aborted) return;
+      // E.g. out of file descriptors: retry shortly instead of spinning on the error.
+      accept_retry_.expires_after(std::chrono::milliseconds(100));
+      accept_retry_.async_wait([this](boost::system::error_code wait_ec) {
+        if (!wait_ec) Accept();
+      });
       return;
     }
     boost::system::error_code ignored;
@@ -256,6 +294,7 @@ void ComputeServer::Impl::WatchParent(int fd) {
 void ComputeServer::Impl::DoStop() {
   boost::system::error_code ignored;
   acceptor_.close(ignored);
+  accept_retry_.cancel();
   signals_.cancel(ignored);
   if (parent_) parent_->close(ignored);
   // Close() removes the session from the set: iterate over a copy.

@@ -23,6 +23,10 @@ struct ServerOptions {
   std::size_t max_connections = 256;
   // A connection whose unsent replies exceed this is closed (a client that stopped reading).
   std::size_t max_pending_reply_bytes = 256u << 20;
+  // A connection with this many requests (or request bytes) awaiting their final reply is not
+  // read any further until some complete: one client cannot queue unbounded work.
+  std::size_t max_requests_in_flight = 256;
+  std::size_t max_request_bytes_in_flight = 256u << 20;
 };
 
 class ComputeServer {

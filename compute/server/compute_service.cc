@@ -7,14 +7,19 @@
 namespace engram::compute {
 namespace fb = protocol::fb;
 
-bool ConnectionState::TryAdd(std::uint64_t request_id) {
+ConnectionState::AddResult ConnectionState::TryAdd(std::uint64_t request_id) {
   std::lock_guard lock(mutex_);
-  return generations_.emplace(request_id, 0).second;
+  if (closed_) return AddResult::kClosed;
+  return generations_.emplace(request_id, Entry{}).second ? AddResult::kAdded
+                                                          : AddResult::kDuplicate;
 }
 
-void ConnectionState::SetTicket(std::uint64_t request_id, std::uint64_t ticket) {
+bool ConnectionState::SetTicket(std::uint64_t request_id, std::uint64_t ticket) {
   std::lock_guard lock(mutex_);
-  if (auto it = generations_.find(request_id); it != generations_.end()) it->second = ticket;
+  auto it = generations_.find(request_id);
+  if (it == generations_.end()) return false;  // already finished
+  it->second.ticket = ticket;
+  return it->second.cancel_requested || closed_;
 }
 
 void ConnectionState::Remove(std::uint64_t request_id) {
@@ -22,15 +27,23 @@ void ConnectionState::Remove(std::uint64_t request_id) {
   generations_.erase(request_id);
 }
 
-std::uint64_t ConnectionState::Ticket(std::uint64_t request_id) const {
+bool ConnectionState::RequestCancel(std::uint64_t request_id, std::uint64_t* ticket) {
   std::lock_guard lock(mutex_);
   auto it = generations_.find(request_id);
-  return it == generations_.end() ? 0 : it->second;
+  if (it == generations_.end()) return false;
+  it->second.cancel_requested = true;
+  *ticket = it->second.ticket;
+  return true;
 }
 
-std::unordered_map<std::uint64_t, std::uint64_t> ConnectionState::TakeAll() {
+std::vector<std::uint64_t> ConnectionState::Close() {
   std::lock_guard lock(mutex_);
-  return std::exchange(generations_, {});
+  closed_ = true;
+  std::vector<std::uint64_t> tickets;
+  for (const auto& [id, entry] : generations_) {
+    if (entry.ticket != 0) tickets.push_back(entry.ticket);
+  }
+  return tickets;
 }
 
 ComputeService::ComputeService(const ModelBundle& model, DecodeEngine& engine,
@@ -47,8 +60,9 @@ ComputeService::~ComputeService() {
 }
 
 void ComputeService::Shutdown() {
-  scheduler_.reset();  // finishes pending generations as cancelled
+  // Workers first: a queued GENERATE still submits to the scheduler, which must outlive it.
   workers_.join();
+  scheduler_.reset();  // finishes pending generations as cancelled
 }
 
 void ComputeService::Reply(ReplySink& sink, std::uint64_t id, std::string frame) const {
@@ -57,11 +71,11 @@ void ComputeService::Reply(ReplySink& sink, std::uint64_t id, std::string frame)
                                                       " bytes exceeds the frame limit of " +
                                                       std::to_string(options_.max_reply_bytes)));
   }
-  sink.Send(std::move(frame));
+  sink.Send(std::move(frame), id, /*final=*/true);
 }
 
 void ComputeService::OnDisconnect(ConnectionState& conn) {
-  for (const auto& [id, ticket] : conn.TakeAll()) {
+  for (std::uint64_t ticket : conn.Close()) {
     if (scheduler_) scheduler_->Cancel(ticket);
   }
 }
@@ -89,7 +103,7 @@ void ComputeService::Handle(std::shared_ptr<const protocol::FrameBuffer> payload
                             const fb::Frame& frame, const std::shared_ptr<ReplySink>& sink,
                             const std::shared_ptr<ConnectionState>& conn) {
   const std::uint64_t id = frame.id();
-  auto fail = [&](const Status& s) { sink->Send(protocol::EncodeErrorFrame(id, s)); };
+  auto fail = [&](const Status& s) { sink->Send(protocol::EncodeErrorFrame(id, s), id, true); };
   const Tokenizer& tokenizer = model_.tokenizer;
 
   switch (frame.body_type()) {
@@ -100,10 +114,10 @@ void ComputeService::Handle(std::shared_ptr<const protocol::FrameBuffer> payload
                                  " is not supported (engram-compute speaks " +
                                  std::to_string(protocol::kProtocolVersion) + ")"));
       }
-      return sink->Send(ModelInfoFrame(id, /*hello=*/true));
+      return sink->Send(ModelInfoFrame(id, /*hello=*/true), id, true);
     }
     case fb::Body::ModelInfoRequest:
-      return sink->Send(ModelInfoFrame(id, /*hello=*/false));
+      return sink->Send(ModelInfoFrame(id, /*hello=*/false), id, true);
 
     case fb::Body::TokenizeRequest:
       // Tokenising a book takes a while: keep the I/O thread free.
@@ -145,12 +159,15 @@ void ComputeService::Handle(std::shared_ptr<const protocol::FrameBuffer> payload
       return;
 
     case fb::Body::CancelRequest: {
-      const std::uint64_t ticket = conn->Ticket(frame.body_as_CancelRequest()->target_id());
-      const bool found = ticket != 0 && scheduler_ && scheduler_->Cancel(ticket);
+      std::uint64_t ticket = 0;
+      bool found = conn->RequestCancel(frame.body_as_CancelRequest()->target_id(), &ticket);
+      // Ticket 0: registered but not yet submitted; SetTicket cancels it on submission.
+      if (found && ticket != 0) found = scheduler_ && scheduler_->Cancel(ticket);
       flatbuffers::FlatBufferBuilder b(64);
       const auto reply = fb::CreateCancelReply(b, found);
       return sink->Send(protocol::FinishFrame(
-          b, fb::CreateFrame(b, id, false, fb::Body::CancelReply, reply.Union())));
+                            b, fb::CreateFrame(b, id, false, fb::Body::CancelReply, reply.Union())),
+                        id, true);
     }
 
     case fb::Body::BlobPutRequest:
@@ -162,14 +179,15 @@ void ComputeService::Handle(std::shared_ptr<const protocol::FrameBuffer> payload
         if (req->expected_hash()) expected = protocol::FromWire(*req->expected_hash());
         auto hash = blobs_.Put(data, expected);
         if (!hash.ok()) {
-          sink->Send(protocol::EncodeErrorFrame(id, hash.status()));
+          sink->Send(protocol::EncodeErrorFrame(id, hash.status()), id, true);
           return;
         }
         flatbuffers::FlatBufferBuilder b(64);
         const fb::Hash128 wire = protocol::ToWire(*hash);
         const auto reply = fb::CreateBlobPutReply(b, &wire, data.size());
         sink->Send(protocol::FinishFrame(
-            b, fb::CreateFrame(b, id, false, fb::Body::BlobPutReply, reply.Union())));
+                       b, fb::CreateFrame(b, id, false, fb::Body::BlobPutReply, reply.Union())),
+                   id, true);
       });
       return;
 
@@ -182,8 +200,10 @@ void ComputeService::Handle(std::shared_ptr<const protocol::FrameBuffer> payload
       }
       flatbuffers::FlatBufferBuilder b(64 + present.size());
       const auto reply = fb::CreateBlobHasReply(b, b.CreateVector(present));
-      return sink->Send(protocol::FinishFrame(
-          b, fb::CreateFrame(b, id, false, fb::Body::BlobHasReply, reply.Union())));
+      return sink->Send(
+          protocol::FinishFrame(
+              b, fb::CreateFrame(b, id, false, fb::Body::BlobHasReply, reply.Union())),
+          id, true);
     }
 
     case fb::Body::BlobGetRequest: {
@@ -214,7 +234,7 @@ void ComputeService::HandleGenerate(std::uint64_t id, const fb::GenerateRequest&
                                     const std::shared_ptr<ConnectionState>& conn) {
   const Tokenizer& tokenizer = model_.tokenizer;
   const LlamaConfig& c = model_.config();
-  auto fail = [&](const Status& s) { sink->Send(protocol::EncodeErrorFrame(id, s)); };
+  auto fail = [&](const Status& s) { sink->Send(protocol::EncodeErrorFrame(id, s), id, true); };
 
   GenerationRequest request;
   if (req.prompt_tokens() && req.prompt_tokens()->size() > 0) {
@@ -253,14 +273,15 @@ void ComputeService::HandleGenerate(std::uint64_t id, const fb::GenerateRequest&
       const auto chunk = fb::CreateGenerateChunk(b, b.CreateVector(tokens),
                                                  b.CreateString(piece.data(), piece.size()));
       sink->Send(protocol::FinishFrame(
-          b, fb::CreateFrame(b, id, true, fb::Body::GenerateChunk, chunk.Union())));
+                     b, fb::CreateFrame(b, id, true, fb::Body::GenerateChunk, chunk.Union())),
+                 id, /*final=*/false);
     };
   }
   callbacks.on_done = [this, sink, conn, id, last_prompt_token,
                        &tokenizer](GenerationOutcome outcome) {
     conn->Remove(id);
     if (!outcome.status.ok()) {
-      sink->Send(protocol::EncodeErrorFrame(id, outcome.status));
+      sink->Send(protocol::EncodeErrorFrame(id, outcome.status), id, true);
       return;
     }
     const std::string text = tokenizer.Decode(outcome.tokens, last_prompt_token);
@@ -278,10 +299,16 @@ void ComputeService::HandleGenerate(std::uint64_t id, const fb::GenerateRequest&
                            " generations are already waiting for a slot"));
   }
   // Register before submitting so that a fast finish's Remove cannot precede the registration.
-  if (!conn->TryAdd(id)) {
-    return fail(SyntaxError("request id " + std::to_string(id) + " is already in flight"));
+  switch (conn->TryAdd(id)) {
+    case ConnectionState::AddResult::kAdded:
+      break;
+    case ConnectionState::AddResult::kDuplicate:
+      return fail(SyntaxError("request id " + std::to_string(id) + " is already in flight"));
+    case ConnectionState::AddResult::kClosed:
+      return;  // the client is gone: nothing to run, nobody to answer
   }
-  conn->SetTicket(id, scheduler_->Submit(std::move(request), std::move(callbacks)));
+  const std::uint64_t ticket = scheduler_->Submit(std::move(request), std::move(callbacks));
+  if (conn->SetTicket(id, ticket)) scheduler_->Cancel(ticket);  // cancelled while submitting
 }
 
 }  // namespace engram::compute

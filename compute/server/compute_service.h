@@ -8,6 +8,7 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include <boost/asio/thread_pool.hpp>
 
@@ -19,30 +20,42 @@
 namespace engram::compute {
 
 // Where replies to one connection go. Send() is thread-safe and never blocks; after the
-// connection closed it drops frames.
+// connection closed it drops frames. Every request handed to the service gets exactly one
+// final frame (`final` = true) for its `id`, after any number of non-final (streamed) ones; the
+// session counts requests in flight by it.
 class ReplySink {
  public:
   virtual ~ReplySink() = default;
-  virtual void Send(std::string frame) = 0;
+  virtual void Send(std::string frame, std::uint64_t id, bool final) = 0;
 };
 
 // Per-connection state the service keeps: generations in flight by request id, so a Cancel
-// or a disconnect can stop them. Thread-safe.
+// or a disconnect can stop them — also in the window between a generation's registration and
+// its submission to the scheduler. Thread-safe.
 class ConnectionState {
  public:
-  // Registers request `request_id` before its generation is submitted; false when a request
-  // with that id is already in flight on this connection.
-  bool TryAdd(std::uint64_t request_id);
-  // Records the scheduler ticket of a registered request (no-op when it already finished).
-  void SetTicket(std::uint64_t request_id, std::uint64_t ticket);
+  enum class AddResult { kAdded, kDuplicate, kClosed };
+  // Registers request `request_id` before its generation is submitted.
+  AddResult TryAdd(std::uint64_t request_id);
+  // Records the scheduler ticket of a registered request. Returns true when a cancel (or the
+  // connection's close) arrived before the ticket was known: the caller cancels it now.
+  bool SetTicket(std::uint64_t request_id, std::uint64_t ticket);
   void Remove(std::uint64_t request_id);
-  // The scheduler ticket of request `request_id`, 0 when none.
-  std::uint64_t Ticket(std::uint64_t request_id) const;
-  std::unordered_map<std::uint64_t, std::uint64_t> TakeAll();
+  // For a CancelRequest: false when no such generation is in flight. Otherwise `*ticket` is its
+  // scheduler ticket, or 0 when it is not submitted yet (it is then cancelled at submission).
+  bool RequestCancel(std::uint64_t request_id, std::uint64_t* ticket);
+  // Marks the connection closed and returns the tickets of its submitted generations; the rest
+  // are cancelled as they are submitted, and later TryAdds return kClosed.
+  std::vector<std::uint64_t> Close();
 
  private:
+  struct Entry {
+    std::uint64_t ticket = 0;
+    bool cancel_requested = false;
+  };
   mutable std::mutex mutex_;
-  std::unordered_map<std::uint64_t, std::uint64_t> generations_;
+  bool closed_ = false;
+  std::unordered_map<std::uint64_t, Entry> generations_;
 };
 
 struct ServiceOptions {

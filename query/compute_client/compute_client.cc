@@ -1,7 +1,5 @@
 #include "query/compute_client/compute_client.h"
 
-#include <algorithm>
-
 namespace engram::query {
 namespace fb = protocol::fb;
 namespace {
@@ -76,29 +74,45 @@ Result<ReceivedFrame> ComputeClient::Call(
   std::lock_guard lock(mutex_);
   if (!connected()) return ComputeError("not connected to engram-compute");
   const std::uint64_t id = next_id_++;
-  std::vector<std::uint64_t> side_ids;  // replies to skip
   ENGRAM_RETURN_IF_ERROR(channel_->Write(build(id), options_.reply_timeout));
   for (;;) {
     ENGRAM_ASSIGN_OR_RETURN(ReceivedFrame received,
                             channel_->Read(options_.reply_timeout, options_.max_frame_bytes));
     const fb::Frame& frame = *received.frame;
-    if (std::find(side_ids.begin(), side_ids.end(), frame.id()) != side_ids.end()) continue;
+    // A reply to a side request (a cancel) of this or an earlier call: skip it. It can arrive
+    // after the call it belonged to has returned, when the generation won the race.
+    if (auto side = side_ids_.find(frame.id()); side != side_ids_.end()) {
+      if (!frame.more()) side_ids_.erase(side);
+      continue;
+    }
     if (frame.body_type() == fb::Body::ErrorReply && (frame.id() == id || frame.id() == 0)) {
       // Id 0: the server could not read our frame (or refused the connection) and may have
       // closed the stream; start afresh next time.
       if (frame.id() == 0) channel_->Close();
-      return protocol::StatusFromErrorReply(*frame.body_as_ErrorReply());
+      const fb::ErrorReply* error = frame.body_as_ErrorReply();
+      if (error == nullptr) {
+        channel_->Close();
+        return CorruptError("engram-compute sent an error frame without a body");
+      }
+      return protocol::StatusFromErrorReply(*error);
     }
     if (frame.id() != id) {
       channel_->Close();
       return CorruptError("engram-compute replied to request " + std::to_string(frame.id()) +
                           " while " + std::to_string(id) + " was pending");
     }
+    if (frame.body() == nullptr) {
+      channel_->Close();
+      return CorruptError("engram-compute sent a " +
+                          std::string(protocol::BodyName(frame.body_type())) +
+                          " frame without a body");
+    }
     if (!frame.more()) return received;
     if (on_partial) {
       if (FrameBuilder side = on_partial(frame)) {
-        side_ids.push_back(next_id_++);
-        ENGRAM_RETURN_IF_ERROR(channel_->Write(side(side_ids.back()), options_.reply_timeout));
+        const std::uint64_t side_id = next_id_++;
+        side_ids_.insert(side_id);
+        ENGRAM_RETURN_IF_ERROR(channel_->Write(side(side_id), options_.reply_timeout));
       }
     }
   }

@@ -16,6 +16,7 @@
 #include <mutex>
 #include <span>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "compute/protocol/content_hash.h"
@@ -77,6 +78,7 @@ class ComputeClient {
   std::unique_ptr<FrameChannel> channel_;
   ClientOptions options_;
   std::uint64_t next_id_ = 1;
+  std::unordered_set<std::uint64_t> side_ids_;  // side requests whose replies are still due
   ModelInfo model_;
 };
 

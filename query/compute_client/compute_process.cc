@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -106,12 +107,15 @@ Result<std::unique_ptr<ComputeProcess>> ComputeProcess::Spawn(const SpawnOptions
   // this process closes the write end or dies in any way (unlike PR_SET_PDEATHSIG, this does
   // not depend on which thread spawned the child).
   int life[2];
-  if (::pipe2(life, O_CLOEXEC) != 0)
+  if (::pipe2(life, O_CLOEXEC) != 0) {
     return ComputeError(std::string("pipe failed: ") + std::strerror(errno));
+  }
   process->lifeline_ = life[1];
+  // In the child the lifeline is moved to this descriptor and everything above it is closed.
+  constexpr int kChildLifelineFd = 3;
   std::vector<std::string> args = {binary,        "serve",
                                    "--listen",    process->address_.ToString(),
-                                   "--parent-fd", std::to_string(life[0])};
+                                   "--parent-fd", std::to_string(kChildLifelineFd)};
   if (!options.model.empty()) {
     args.push_back("--model");
     args.push_back(options.model);
@@ -126,6 +130,7 @@ Result<std::unique_ptr<ComputeProcess>> ComputeProcess::Spawn(const SpawnOptions
     ::close(life[0]);
     return ComputeError(std::string("pipe failed: ") + std::strerror(errno));
   }
+  const long max_fd = ::sysconf(_SC_OPEN_MAX);
   const pid_t pid = ::fork();
   if (pid < 0) {
     ::close(out[0]);
@@ -134,8 +139,18 @@ Result<std::unique_ptr<ComputeProcess>> ComputeProcess::Spawn(const SpawnOptions
     return ComputeError(std::string("fork failed: ") + std::strerror(errno));
   }
   if (pid == 0) {
-    ::dup2(out[1], STDOUT_FILENO);  // dup2 clears O_CLOEXEC on the copy
-    ::fcntl(life[0], F_SETFD, 0);   // keep the lifeline's read end across exec
+    // Only async-signal-safe calls from here to exec. dup2 clears O_CLOEXEC on the copies.
+    ::dup2(out[1], STDOUT_FILENO);
+    if (life[0] == kChildLifelineFd) {
+      ::fcntl(kChildLifelineFd, F_SETFD, 0);  // dup2 onto itself would keep O_CLOEXEC
+    } else {
+      ::dup2(life[0], kChildLifelineFd);
+    }
+    // Close every other inherited descriptor: sockets of the engine's other connections
+    // (Boost.Asio does not open them close-on-exec) must not be kept alive by the child.
+    if (::syscall(SYS_close_range, kChildLifelineFd + 1, ~0U, 0) != 0) {
+      for (long fd = kChildLifelineFd + 1; fd < max_fd; ++fd) ::close(static_cast<int>(fd));
+    }
     ::execv(argv[0], argv.data());
     ::_exit(127);
   }

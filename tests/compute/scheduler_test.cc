@@ -111,19 +111,28 @@ TEST(SchedulerTest, StopReasons) {
 TEST(SchedulerTest, CancelStopsAGeneration) {
   auto engine = Engine(2);
   BatchScheduler scheduler(*engine, Model().tokenizer);
-  std::atomic<int> seen{0};
+  // The third token's callback holds the scheduler thread until the test has cancelled, so the
+  // cancellation provably lands mid-generation whatever the machine's speed.
+  std::promise<void> third_token, cancelled;
+  std::shared_future<void> cancelled_future = cancelled.get_future().share();
+  int seen = 0;
   std::promise<GenerationOutcome> done;
   GenerationRequest r = Request("Once upon a time", 0.0f, 1, 400);
   r.stop_at_bos = false;
   const std::uint64_t ticket =
-      scheduler.Submit(r, {[&](int, std::string_view) { ++seen; },
+      scheduler.Submit(r, {[&](int, std::string_view) {
+                             if (++seen == 3) {
+                               third_token.set_value();
+                               cancelled_future.wait();
+                             }
+                           },
                            [&](GenerationOutcome o) { done.set_value(std::move(o)); }});
-  while (seen.load() < 3) std::this_thread::yield();
+  third_token.get_future().wait();
   EXPECT_TRUE(scheduler.Cancel(ticket));
+  cancelled.set_value();
   auto outcome = done.get_future().get();
   EXPECT_EQ(outcome.stop_reason, StopReason::kCancelled);
-  EXPECT_LT(outcome.tokens.size(), 400u);
-  EXPECT_GE(outcome.tokens.size(), 3u);
+  EXPECT_EQ(outcome.tokens.size(), 3u) << "stopped at the step after the cancel";
   EXPECT_FALSE(scheduler.Cancel(ticket)) << "already finished";
   EXPECT_FALSE(scheduler.Cancel(987654));
 }

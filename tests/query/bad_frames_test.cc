@@ -54,7 +54,9 @@ class BadFramesTest : public ::testing::Test {
   static Status ReplyStatus(const Result<ReceivedFrame>& r) {
     if (!r.ok()) return r.status();
     if (r->frame->body_type() != fb::Body::ErrorReply) return Status::Ok();
-    return protocol::StatusFromErrorReply(*r->frame->body_as_ErrorReply());
+    const fb::ErrorReply* error = r->frame->body_as_ErrorReply();
+    if (error == nullptr) return CorruptError("error frame without a body");
+    return protocol::StatusFromErrorReply(*error);
   }
 
   static ComputeProcess* process_;
@@ -97,6 +99,32 @@ TEST_F(BadFramesTest, UnknownOpAndReplyTypesAreSyntaxErrors) {
     EXPECT_EQ(ReplyStatus(reply).code(), ErrorCode::kSyntax);
   }
   EXPECT_TRUE(client->Tokenize("still fine").ok());
+}
+
+TEST_F(BadFramesTest, RequestTypesWithoutABodyAreSyntaxErrors) {
+  // A verified frame can name a request type and carry no table for it.
+  auto client = Connect();
+  for (auto type : {fb::Body::HelloRequest, fb::Body::ModelInfoRequest, fb::Body::TokenizeRequest,
+                    fb::Body::DetokenizeRequest, fb::Body::GenerateRequest, fb::Body::CancelRequest,
+                    fb::Body::BlobPutRequest, fb::Body::BlobHasRequest, fb::Body::BlobGetRequest}) {
+    flatbuffers::FlatBufferBuilder b;
+    fb::FrameBuilder frame(b);
+    frame.add_id(77);
+    frame.add_body_type(type);
+    b.Finish(frame.Finish());
+    std::string wire(4, '\0');
+    const auto size = static_cast<std::uint32_t>(b.GetSize());
+    for (int i = 0; i < 4; ++i)
+      wire[static_cast<std::size_t>(i)] = static_cast<char>(size >> (8 * i));
+    wire.append(reinterpret_cast<const char*>(b.GetBufferPointer()), size);
+    auto reply = client->RawExchange(wire);
+    ASSERT_TRUE(reply.ok()) << protocol::BodyName(type) << ": " << reply.status().ToString();
+    EXPECT_EQ(reply->frame->id(), 77u);
+    const Status s = ReplyStatus(reply);
+    EXPECT_EQ(s.code(), ErrorCode::kSyntax) << protocol::BodyName(type);
+    EXPECT_NE(s.message().find("no body"), std::string::npos) << s.ToString();
+  }
+  ExpectHealthy();
 }
 
 TEST_F(BadFramesTest, OversizedAndEmptyLengthsCloseTheConnection) {

@@ -34,6 +34,18 @@ LinkOptions SpawnOptionsForTest() {
   return options;
 }
 
+// Waits until `pid`, a child of this process, has exited and can be reaped, without reaping it
+// (the link does that). A thread-group leader shows 'Z' in /proc while its other threads are
+// still exiting, so /proc is not enough.
+void WaitUntilDead(pid_t pid) {
+  for (int i = 0; i < 5000; ++i) {
+    siginfo_t info{};
+    if (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) != 0) return;
+    if (info.si_pid == pid) return;
+    ::usleep(1000);
+  }
+}
+
 GenerateParams Greedy(int max_new) {
   GenerateParams p;
   p.prompt_tokens = std::vector<int>{1};
@@ -111,17 +123,43 @@ TEST(ComputeLinkTest, SeededSamplingIsReproducibleAcrossCalls) {
 
 TEST(ComputeLinkTest, CancelFromTheStream) {
   ComputeLink link(SpawnOptionsForTest());
-  GenerateParams p = Greedy(400);
+  GenerateParams p = Greedy(511);
   p.stop_at_bos = false;
-  int seen = 0;
-  auto result = link.Generate(p, [&](const GenerateChunk&) { return ++seen < 5; });
-  ASSERT_TRUE(result.ok()) << result.status().ToString();
-  EXPECT_EQ(result->stop_reason_name, "cancelled");
-  EXPECT_LT(result->tokens.size(), 400u);
-  // The connection is still good.
-  auto after = link.Generate(Greedy(3));
-  ASSERT_TRUE(after.ok());
-  EXPECT_EQ(after->tokens.size(), 3u);
+  // The co-process may finish all 511 tokens before the cancel reaches it on a busy machine;
+  // then the call still succeeds (the cancel's late reply is skipped). Cancelling must win in
+  // at least one of a few tries, and every call, won or lost, must leave the link usable.
+  bool cancelled = false;
+  for (int attempt = 0; attempt < 5 && !cancelled; ++attempt) {
+    int seen = 0;
+    auto result = link.Generate(p, [&](const GenerateChunk&) { return ++seen < 2; });
+    ASSERT_TRUE(result.ok()) << result.status().ToString();
+    if (result->stop_reason_name == "cancelled") {
+      cancelled = true;
+      EXPECT_LT(result->tokens.size(), 511u);
+    } else {
+      EXPECT_EQ(result->tokens.size(), 511u);
+    }
+    auto after = link.Generate(Greedy(3));
+    ASSERT_TRUE(after.ok()) << after.status().ToString();
+    EXPECT_EQ(after->tokens.size(), 3u);
+  }
+  EXPECT_TRUE(cancelled);
+  EXPECT_EQ(link.stats().starts, 1);
+}
+
+TEST(ComputeLinkTest, ACancelThatArrivesTooLateDoesNotConfuseTheNextCall) {
+  ComputeLink link(SpawnOptionsForTest());
+  // Cancel on the last chunk: the generation always finishes first, and the cancel's reply
+  // arrives after the call returned.
+  for (int i = 0; i < 10; ++i) {
+    int seen = 0;
+    auto result = link.Generate(Greedy(5), [&](const GenerateChunk&) { return ++seen < 5; });
+    ASSERT_TRUE(result.ok()) << result.status().ToString();
+    EXPECT_EQ(result->tokens.size(), 5u);
+    auto next = link.Tokenize("Lily");
+    ASSERT_TRUE(next.ok()) << next.status().ToString();
+  }
+  EXPECT_EQ(link.stats().failures, 0);
 }
 
 TEST(ComputeLinkTest, InvalidGenerateRequestsAreRefusedCleanly) {
@@ -175,25 +213,32 @@ TEST(ComputeLinkTest, BlobWithWrongExpectedHashIsCorrupt) {
 TEST(ComputeLinkTest, KilledDuringARequestFailsThatCallAndTheNextSucceeds) {
   ComputeLink link(SpawnOptionsForTest());
   ASSERT_TRUE(link.Start().ok());
-  const pid_t first = link.child_pid();
-  GenerateParams p = Greedy(500);
+  GenerateParams p = Greedy(511);
   p.stop_at_bos = false;
-  int seen = 0;
-  auto doomed = link.Generate(p, [&](const GenerateChunk&) {
-    if (++seen == 3) ::kill(first, SIGKILL);
-    return true;
-  });
-  ASSERT_FALSE(doomed.ok());
-  EXPECT_EQ(doomed.status().code(), ErrorCode::kCompute);
-  EXPECT_NE(doomed.status().message().find("restarted"), std::string::npos)
-      << doomed.status().ToString();
-
-  auto next = link.Generate(Greedy(200));
-  ASSERT_TRUE(next.ok()) << next.status().ToString();
-  EXPECT_EQ(next->text, Golden());
-  EXPECT_NE(link.child_pid(), first);
-  EXPECT_EQ(link.stats().starts, 2);
+  // Killed at the first chunk; on a very busy machine the whole stream may already sit in the
+  // socket buffer, so the call can still succeed: a few tries, one must fail.
+  int failures = 0;
+  for (int attempt = 0; attempt < 5 && failures == 0; ++attempt) {
+    const pid_t child = link.child_pid();
+    bool killed = false;
+    auto doomed = link.Generate(p, [&](const GenerateChunk&) {
+      if (!killed) ::kill(child, SIGKILL);
+      killed = true;
+      return true;
+    });
+    if (doomed.ok()) continue;
+    ++failures;
+    EXPECT_EQ(doomed.status().code(), ErrorCode::kCompute);
+    EXPECT_NE(doomed.status().message().find("restarted"), std::string::npos)
+        << doomed.status().ToString();
+    auto next = link.Generate(Greedy(200));
+    ASSERT_TRUE(next.ok()) << next.status().ToString();
+    EXPECT_EQ(next->text, Golden());
+    EXPECT_NE(link.child_pid(), child);
+  }
+  EXPECT_EQ(failures, 1);
   EXPECT_EQ(link.stats().failures, 1);
+  EXPECT_GE(link.stats().starts, 2);
 }
 
 TEST(ComputeLinkTest, KilledWhileIdleIsRestartedTransparently) {
@@ -202,12 +247,7 @@ TEST(ComputeLinkTest, KilledWhileIdleIsRestartedTransparently) {
   ASSERT_TRUE(before.ok());
   const pid_t first = link.child_pid();
   ::kill(first, SIGKILL);
-  // Wait until the kernel reports the death, so the link can notice it.
-  for (int i = 0; i < 200 && ::kill(first, 0) == 0; ++i) {
-    int status;
-    if (::waitpid(first, &status, WNOHANG) == first) break;
-    ::usleep(5000);
-  }
+  WaitUntilDead(first);  // so that the link can notice the death before the next call
   auto tokens = link.Tokenize("Lily");
   ASSERT_TRUE(tokens.ok()) << tokens.status().ToString();
   EXPECT_EQ(link.stats().starts, 2);
@@ -250,8 +290,9 @@ TEST(ComputeLinkTest, ChangedModelIsAModelError) {
     const float changed = 0.125f;
     f.write(reinterpret_cast<const char*>(&changed), 4);
   }
-  ::kill(link.child_pid(), SIGKILL);
-  ::usleep(50'000);
+  const pid_t child = link.child_pid();
+  ::kill(child, SIGKILL);
+  WaitUntilDead(child);
   auto result = link.Tokenize("x");
   EXPECT_EQ(result.status().code(), ErrorCode::kModel) << result.status().ToString();
   fs::remove_all(dir);

@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -13,6 +14,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "query/compute_client/compute_link.h"
 
 namespace engram::query {
 namespace {
@@ -78,6 +81,41 @@ TEST(ServeProcessTest, ExitsCleanlyWhenTheLifelineCloses) {
   ASSERT_NE(status, -1) << "engram-compute outlived its parent";
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
   EXPECT_FALSE(std::filesystem::exists(dir / "s.sock")) << "the socket file is removed on exit";
+  std::filesystem::remove_all(dir);
+}
+
+TEST(ServeProcessTest, ServesOverTcpOnAnEphemeralPort) {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("engram-tcp-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string log = (dir / "log").string();
+  const pid_t pid = Start({Binary(), "serve", "--listen", "tcp://127.0.0.1:0"}, log);
+  std::string ready;
+  for (int i = 0; i < 500 && (ready = Slurp(log)).find("listening on") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  // "engram-compute: listening on tcp://127.0.0.1:PORT (model ...)"
+  const auto at = ready.find("tcp://");
+  ASSERT_NE(at, std::string::npos) << ready;
+  auto address = protocol::ParseAddress(ready.substr(at, ready.find(' ', at) - at));
+  ASSERT_TRUE(address.ok()) << address.status().ToString();
+  EXPECT_NE(address->port, 0) << "the ready line reports the bound port";
+
+  LinkOptions options;
+  options.address = *address;
+  ComputeLink link(options);
+  GenerateParams greedy;
+  greedy.prompt_tokens = std::vector<int>{1};
+  greedy.temperature = 0.0f;
+  greedy.max_new_tokens = 200;
+  auto result = link.Generate(greedy);
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_EQ(result->text,
+            Slurp(std::string(ENGRAM_SHARED_DIR) + "/models/stories260K/greedy_200.txt"));
+
+  ::kill(pid, SIGTERM);
+  const int status = WaitFor(pid, std::chrono::seconds(10));
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
   std::filesystem::remove_all(dir);
 }
 
