@@ -39,7 +39,16 @@ std::unique_ptr<ComputeClient> Connect() {
   return std::move(client).value();
 }
 
-void ReportPercentiles(benchmark::State& state, std::vector<double>& micros) {
+// Runs `round_trip` once per iteration, timing each, and reports p50 / p99 in microseconds.
+template <typename RoundTrip>
+void TimeEachRoundTrip(benchmark::State& state, RoundTrip round_trip) {
+  std::vector<double> micros;
+  for (auto _ : state) {
+    const auto t0 = std::chrono::steady_clock::now();
+    round_trip();
+    micros.push_back(
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
+  }
   std::sort(micros.begin(), micros.end());
   auto at = [&](double q) {
     return micros[static_cast<std::size_t>(q * static_cast<double>(micros.size() - 1))];
@@ -62,49 +71,35 @@ void BM_UnixSocketEcho(benchmark::State& state) {
     }
   });
   char msg[48] = {}, reply[48];
-  std::vector<double> micros;
-  for (auto _ : state) {
-    const auto t0 = std::chrono::steady_clock::now();
+  TimeEachRoundTrip(state, [&] {
     if (::write(fds[0], msg, sizeof(msg)) != static_cast<ssize_t>(sizeof(msg))) std::abort();
     std::size_t got = 0;
-    while (got < sizeof(reply))
+    while (got < sizeof(reply)) {
       got += static_cast<std::size_t>(::read(fds[0], reply + got, sizeof(reply) - got));
-    micros.push_back(
-        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
-  }
+    }
+  });
   stop = true;
   ::shutdown(fds[0], SHUT_RDWR);
   echo.join();
   ::close(fds[0]);
   ::close(fds[1]);
-  ReportPercentiles(state, micros);
 }
 BENCHMARK(BM_UnixSocketEcho)->UseRealTime();
 
 // A small op: ModelInfo (no model work), and Tokenize of a short sentence (runs on a worker).
 void BM_ModelInfoRoundTrip(benchmark::State& state) {
   auto client = Connect();
-  std::vector<double> micros;
-  for (auto _ : state) {
-    const auto t0 = std::chrono::steady_clock::now();
+  TimeEachRoundTrip(state, [&] {
     if (!client->GetModelInfo().ok()) std::abort();
-    micros.push_back(
-        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
-  }
-  ReportPercentiles(state, micros);
+  });
 }
 BENCHMARK(BM_ModelInfoRoundTrip)->UseRealTime();
 
 void BM_TokenizeRoundTrip(benchmark::State& state) {
   auto client = Connect();
-  std::vector<double> micros;
-  for (auto _ : state) {
-    const auto t0 = std::chrono::steady_clock::now();
+  TimeEachRoundTrip(state, [&] {
     if (!client->Tokenize("Lily and Ben went to the park.").ok()) std::abort();
-    micros.push_back(
-        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
-  }
-  ReportPercentiles(state, micros);
+  });
 }
 BENCHMARK(BM_TokenizeRoundTrip)->UseRealTime();
 
