@@ -80,6 +80,7 @@ int RunGenerate(const std::vector<std::string>& args) {
       [&](int prev, int token) { SafePrint(model->tokenizer.DecodePiece(prev, token)); },
       total_steps);
   std::printf("\n");
+  std::fflush(stdout);  // before the stderr report, as on a terminal
   if (!result.ok()) return ReportFailure(result.status());
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
