@@ -1,6 +1,5 @@
 #include "compute/model/llama_weights.h"
 
-#include <cassert>
 #include <cstring>
 #include <string>
 
@@ -112,13 +111,6 @@ std::span<const float> LlamaWeights::Tensor(WeightId id) const {
 std::span<float> LlamaWeights::MutableTensor(WeightId id) {
   const int i = static_cast<int>(id);
   return {storage_.get() + offsets_[i], static_cast<std::size_t>(WeightNumel(config_, id))};
-}
-
-std::span<const float> LlamaWeights::LayerSlice(WeightId id, int layer) const {
-  assert(layer >= 0 && layer < config_.n_layers);
-  auto all = Tensor(id);
-  const std::size_t per_layer = all.size() / static_cast<std::size_t>(config_.n_layers);
-  return all.subspan(per_layer * static_cast<std::size_t>(layer), per_layer);
 }
 
 }  // namespace engram::compute

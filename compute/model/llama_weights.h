@@ -56,9 +56,6 @@ class LlamaWeights {
   std::span<const float> Tensor(WeightId id) const;
   std::span<float> MutableTensor(WeightId id);
 
-  // The slice of a per-layer stacked tensor belonging to `layer`.
-  std::span<const float> LayerSlice(WeightId id, int layer) const;
-
  private:
   explicit LlamaWeights(const LlamaConfig& config) : config_(config) {}
 

@@ -29,7 +29,7 @@ std::uint64_t BatchScheduler::Submit(GenerationRequest request, GenerationCallba
   {
     std::lock_guard lock(mutex_);
     const std::uint64_t ticket = next_ticket_++;
-    // The slot is assigned at admission; -1 until then.
+    // The slot is assigned at admission (AssignSlot); -1 until then.
     job.reset(new Job{ticket,
                       std::move(callbacks),
                       DecodeStream(std::move(request), -1, engine_.config().seq_len),
@@ -85,17 +85,14 @@ void BatchScheduler::Admit(std::vector<std::unique_ptr<Job>>& active,
     }
   }
   for (auto& job : admitted) {
-    // Rebuild the stream with its slot; requests that cannot run finish right away.
-    const int slot = free_slots.back();
-    free_slots.pop_back();
-    GenerationRequest request = job->stream.request();
-    job->stream = DecodeStream(std::move(request), slot, engine_.config().seq_len);
-    job->admitted = std::chrono::steady_clock::now();
+    // Requests that cannot run (empty, nothing to generate, prompt too long) finish at once.
     if (job->stream.finished()) {
-      free_slots.push_back(slot);
       Finish(*job, Status::Ok());
       continue;
     }
+    job->stream.AssignSlot(free_slots.back());
+    free_slots.pop_back();
+    job->admitted = std::chrono::steady_clock::now();
     active.push_back(std::move(job));
   }
 }

@@ -39,6 +39,8 @@ class DecodeStream {
   DecodeStream(GenerationRequest request, int slot, int context_window);
 
   int slot() const { return slot_; }
+  // Binds the stream to a KV slot (the batch scheduler assigns it at admission).
+  void AssignSlot(int slot) { slot_ = slot; }
   // The token and position to feed in the next engine step.
   int input_token() const { return input_token_; }
   int position() const { return position_; }

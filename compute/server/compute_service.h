@@ -85,13 +85,6 @@ class ComputeService {
   // Stops generating (pending generations finish as cancelled) and joins the workers.
   void Shutdown();
 
-  const ModelBundle& model() const { return model_; }
-  const DecodeEngine& engine() const { return engine_; }
-  SchedulerStats scheduler_stats() const {
-    return scheduler_ ? scheduler_->Stats() : SchedulerStats{};
-  }
-  BlobCacheStats blob_stats() const { return blobs_.Stats(); }
-
  private:
   std::string ModelInfoFrame(std::uint64_t id, bool hello) const;
   void HandleGenerate(std::uint64_t id, const protocol::fb::GenerateRequest& request,
