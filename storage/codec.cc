@@ -86,12 +86,8 @@ bool ValidDType(fb::DType d) {
 // Checks the internal consistency of a decoded tensor description.
 Status CheckTensor(const TensorRef& t) {
   if (DTypeSize(t.dtype) == 0) return Corrupt("tensor", "unknown dtype");
-  unsigned __int128 elements = 1;
-  for (std::uint64_t dim : t.shape) {
-    elements *= dim;
-    if (elements > kMaxTensorBytes) return Corrupt("tensor", "shape too large");
-  }
-  if (elements * DTypeSize(t.dtype) != t.nbytes) {
+  std::optional<std::uint64_t> bytes = TensorBytes(t.dtype, t.shape);
+  if (!bytes || *bytes != t.nbytes) {
     return Corrupt("tensor '" + t.name + "'", "shape and dtype do not match the byte count");
   }
   if (!t.inline_data.empty() || t.blobs.empty()) {

@@ -88,6 +88,7 @@ Result<bool> Cursor::Move(MDB_cursor_op op) {
 }
 
 Result<bool> Cursor::Seek(std::string_view key) {
+  if (key.empty()) return First();  // LMDB rejects zero-length keys
   key_ = Val(key);
   return Move(MDB_SET_RANGE);
 }

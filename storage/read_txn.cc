@@ -55,6 +55,11 @@ Result<ReadTxn> Store::BeginRead() const {
 
 ReadTxn::ReadTxn(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 ReadTxn::ReadTxn(ReadTxn&& other) noexcept : impl_(std::move(other.impl_)), head_(other.head_) {}
+ReadTxn& ReadTxn::operator=(ReadTxn&& other) noexcept {
+  impl_ = std::move(other.impl_);
+  head_ = other.head_;
+  return *this;
+}
 ReadTxn::~ReadTxn() = default;
 
 Status ReadTxn::CheckReadable(const Tenant& tenant, Version version) const {

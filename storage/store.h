@@ -69,7 +69,7 @@ class Store;
 class ReadTxn {
  public:
   ReadTxn(ReadTxn&&) noexcept;
-  ReadTxn& operator=(ReadTxn&&) = delete;
+  ReadTxn& operator=(ReadTxn&&) noexcept;
   ~ReadTxn();
 
   // The newest version this snapshot sees.

@@ -66,6 +66,17 @@ std::size_t DTypeSize(DType dtype) {
   return 0;
 }
 
+std::optional<std::uint64_t> TensorBytes(DType dtype, const std::vector<std::uint64_t>& shape) {
+  std::uint64_t bytes = DTypeSize(dtype);
+  if (bytes == 0) return std::nullopt;
+  for (std::uint64_t dim : shape) {
+    if (__builtin_mul_overflow(bytes, dim, &bytes) || bytes > kMaxTensorBytes) {
+      return std::nullopt;
+    }
+  }
+  return bytes;
+}
+
 std::string_view DTypeName(DType dtype) {
   switch (dtype) {
     case DType::kF32:

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -77,6 +78,9 @@ struct RecordKey {
 // Element types of tensors (docs/format.md §6, frozen values).
 enum class DType : std::uint8_t { kF32 = 1, kF16 = 2, kBF16 = 3, kI32 = 4, kU8 = 5 };
 std::size_t DTypeSize(DType dtype);
+// The byte size of a tensor of `dtype` and `shape`, or nullopt when it exceeds kMaxTensorBytes
+// (computed without overflow) or the dtype is invalid.
+std::optional<std::uint64_t> TensorBytes(DType dtype, const std::vector<std::uint64_t>& shape);
 std::string_view DTypeName(DType dtype);
 
 // A tensor to write: owned little-endian bytes in row-major order.

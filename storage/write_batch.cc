@@ -34,18 +34,14 @@ Status WriteBatch::Put(const RecordKey& key, RecordData data) {
     }
     static const std::vector<std::byte> kEmpty;
     const std::vector<std::byte>& bytes = t.bytes ? *t.bytes : kEmpty;
-    unsigned __int128 expected = DTypeSize(t.dtype);
-    for (std::uint64_t dim : t.shape) {
-      expected *= dim;
-      if (expected > kMaxTensorBytes) {
-        return Status::Error(ErrorCode::kLimit, "tensor '" + t.name + "' exceeds 4 GiB");
-      }
+    std::optional<std::uint64_t> expected = TensorBytes(t.dtype, t.shape);
+    if (!expected) {
+      return Status::Error(ErrorCode::kLimit, "tensor '" + t.name + "' exceeds 4 GiB");
     }
-    if (expected != bytes.size()) {
-      return Status::Error(ErrorCode::kInternal,
-                           "tensor '" + t.name + "': shape and dtype need " +
-                               std::to_string(static_cast<std::uint64_t>(expected)) +
-                               " bytes, got " + std::to_string(bytes.size()));
+    if (*expected != bytes.size()) {
+      return Status::Error(ErrorCode::kInternal, "tensor '" + t.name + "': shape and dtype need " +
+                                                     std::to_string(*expected) + " bytes, got " +
+                                                     std::to_string(bytes.size()));
     }
     TensorRef ref;
     ref.name = t.name;

@@ -148,12 +148,16 @@ class Result {
 }  // namespace engram
 
 // Propagates a failed Status out of the enclosing function (which returns Status or Result).
-#define ENGRAM_RETURN_IF_ERROR(expr)          \
-  do {                                        \
-    ::engram::Status engram_status_ = (expr); \
-    if (!engram_status_.ok()) {               \
-      return engram_status_;                  \
-    }                                         \
+// The temporary's name carries the line number so that a nested use (inside a lambda passed
+// in `expr`) does not shadow the outer one.
+#define ENGRAM_RETURN_IF_ERROR(expr) \
+  ENGRAM_RETURN_IF_ERROR_IMPL_(ENGRAM_CONCAT_(engram_status_, __LINE__), expr)
+#define ENGRAM_RETURN_IF_ERROR_IMPL_(tmp, expr) \
+  do {                                          \
+    ::engram::Status tmp = (expr);              \
+    if (!tmp.ok()) {                            \
+      return tmp;                               \
+    }                                           \
   } while (false)
 
 #define ENGRAM_CONCAT_INNER_(a, b) a##b
