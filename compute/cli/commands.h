@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "compute/cli/flags.h"
+#include "client/flags.h"
 #include "compute/model/model_bundle.h"
 #include "compute/runtime/engine_factory.h"
 

@@ -1,9 +1,9 @@
-#include "compute/cli/flags.h"
+#include "client/flags.h"
 
 #include <cerrno>
 #include <cstdlib>
 
-namespace engram::compute {
+namespace engram {
 
 Result<Flags> Flags::Parse(const std::vector<std::string>& args,
                            const std::set<std::string>& valued,
@@ -66,4 +66,4 @@ Result<double> Flags::Double(const std::string& name, double fallback) const {
   return v;
 }
 
-}  // namespace engram::compute
+}  // namespace engram

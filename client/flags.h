@@ -1,7 +1,7 @@
 // A small command-line flag parser: `--name value`, `--name=value` and boolean `--name`, plus
 // positional arguments. Unknown flags and malformed values are SYNTAX errors naming the flag.
-#ifndef ENGRAM_COMPUTE_CLI_FLAGS_H_
-#define ENGRAM_COMPUTE_CLI_FLAGS_H_
+#ifndef ENGRAM_CLIENT_FLAGS_H_
+#define ENGRAM_CLIENT_FLAGS_H_
 
 #include <cstdint>
 #include <map>
@@ -12,7 +12,7 @@
 
 #include "engram/status.h"
 
-namespace engram::compute {
+namespace engram {
 
 class Flags {
  public:
@@ -32,6 +32,6 @@ class Flags {
   std::vector<std::string> positional_;
 };
 
-}  // namespace engram::compute
+}  // namespace engram
 
-#endif  // ENGRAM_COMPUTE_CLI_FLAGS_H_
+#endif  // ENGRAM_CLIENT_FLAGS_H_
