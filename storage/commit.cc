@@ -20,17 +20,15 @@ class CommitWriter {
   // payloads from `pieces` for blobs not stored yet.
   Status PutRecord(const RecordKey& key, const std::string& framed, const Record& record,
                    const std::vector<std::pair<Hash128, std::string_view>>* pieces, ChangeOp op) {
-    for (const Hash128& hash : BlobsOf(record)) {
+    // WriteBatch::Put lists a record's pieces in the order of its blobs.
+    const std::vector<Hash128> blobs = BlobsOf(record);
+    if (pieces != nullptr && pieces->size() != blobs.size()) {
+      return Status::Error(ErrorCode::kInternal, "batch pieces do not match the record's blobs");
+    }
+    for (std::size_t i = 0; i < blobs.size(); ++i) {
       std::optional<std::string_view> payload;
-      if (pieces != nullptr) {
-        for (const auto& [piece_hash, bytes] : *pieces) {
-          if (piece_hash == hash) {
-            payload = bytes;
-            break;
-          }
-        }
-      }
-      ENGRAM_RETURN_IF_ERROR(AddBlobRef(txn_, dbi_, hash, payload));
+      if (pieces != nullptr) payload = (*pieces)[i].second;
+      ENGRAM_RETURN_IF_ERROR(AddBlobRef(txn_, dbi_, blobs[i], payload));
     }
     ENGRAM_RETURN_IF_ERROR(
         txn_.Put(dbi_.records, keys::RecordVersionKey(tenant_, key, version()), framed));

@@ -25,8 +25,10 @@ inline constexpr Version kHeadVersion = std::numeric_limits<Version>::max();
 
 // Longest tenant, memory or snapshot name, in bytes.
 inline constexpr std::size_t kMaxNameBytes = 64;
-// Tensors of at most this many bytes are stored inside their record, not as blobs.
-inline constexpr std::size_t kInlineTensorMaxBytes = 1024;
+// Tensors of at most this many bytes are stored inside their record, not as blobs: one put
+// instead of three (blob, reference count, record) at random hash-ordered pages, which is what
+// small-tensor commit throughput is made of. They are not deduplicated.
+inline constexpr std::size_t kInlineTensorMaxBytes = 4096;
 // Largest tensor a record may hold (LIMIT beyond).
 inline constexpr std::uint64_t kMaxTensorBytes = std::uint64_t{4} << 30;
 // Largest record text or attrs (LIMIT beyond).
@@ -91,6 +93,8 @@ struct TensorData {
   std::shared_ptr<const std::vector<std::byte>> bytes;
   // 0: store as one blob (read back zero-copy). N > 0: split into blobs of N bytes, so that
   // versions differing in a few places share the unchanged chunks (read back as a copy).
+  // Choose N = k * 4096 - 64 (e.g. 65472): a chunk plus its 48-byte blob header and LMDB's
+  // 16-byte page header then fills k pages exactly, where 65536 would need k + 1.
   std::uint64_t chunk_bytes = 0;
 
   // Convenience: a tensor holding a copy of `data` (size must match shape and dtype).
