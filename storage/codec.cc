@@ -151,13 +151,21 @@ Result<Record> DecodeRecord(std::string_view framed) {
       ref.name = Str(t->name());
       if (!ValidDType(t->dtype())) return Corrupt("record", "unknown dtype");
       ref.dtype = static_cast<DType>(t->dtype());
-      if (t->shape() != nullptr) ref.shape.assign(t->shape()->begin(), t->shape()->end());
+      // The verifier checks vector alignment only to 4 bytes: copy 8-byte elements out.
+      if (t->shape() != nullptr) {
+        ref.shape.resize(t->shape()->size());
+        std::memcpy(ref.shape.data(), t->shape()->Data(), ref.shape.size() * sizeof(std::uint64_t));
+      }
       ref.nbytes = t->nbytes();
       if (t->hash() == nullptr) return Corrupt("record", "tensor without a hash");
       ref.hash = FromFb(*t->hash());
       ref.chunk_bytes = t->chunk_bytes();
       if (t->blobs() != nullptr) {
-        for (const fb::Hash128* h : *t->blobs()) ref.blobs.push_back(FromFb(*h));
+        for (std::uint32_t i = 0; i < t->blobs()->size(); ++i) {
+          fb::Hash128 h;
+          std::memcpy(&h, t->blobs()->Data() + i * sizeof(fb::Hash128), sizeof(h));
+          ref.blobs.push_back(FromFb(h));
+        }
       }
       if (t->inline_data() != nullptr) {
         const auto* d = t->inline_data();

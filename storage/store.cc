@@ -56,6 +56,27 @@ Result<int> LockForWriting(const std::string& dir) {
   return fd;
 }
 
+// A data file shorter than the pages its meta page names would fault (SIGBUS) on the first
+// read of a missing page: refuse it at open. (engram never uses MDB_WRITEMAP, so the file
+// always holds every page up to the last one in use.)
+Status CheckFileCoversMap(MDB_env* env, const std::string& dir) {
+  MDB_envinfo info;
+  MDB_stat stat;
+  mdb_filehandle_t fd;
+  ENGRAM_RETURN_IF_ERROR(lmdb::Check(mdb_env_info(env, &info), "env info"));
+  ENGRAM_RETURN_IF_ERROR(lmdb::Check(mdb_env_stat(env, &stat), "env stat"));
+  ENGRAM_RETURN_IF_ERROR(lmdb::Check(mdb_env_get_fd(env, &fd), "env fd"));
+  struct stat file;
+  if (::fstat(fd, &file) != 0) return Errno("stat " + dir + "/data.mdb");
+  const std::uint64_t needed = (info.me_last_pgno + 1) * std::uint64_t{stat.ms_psize};
+  if (static_cast<std::uint64_t>(file.st_size) < needed) {
+    return Status::Error(ErrorCode::kCorrupt,
+                         dir + "/data.mdb is truncated (" + std::to_string(file.st_size) +
+                             " bytes, its pages need " + std::to_string(needed) + ")");
+  }
+  return Status::Ok();
+}
+
 Status InitialiseOrCheckMeta(lmdb::Txn& txn, const Dbis& dbi, bool fresh) {
   std::string_view magic;
   ENGRAM_ASSIGN_OR_RETURN(bool has_magic, txn.Get(dbi.meta, "magic", &magic));
@@ -119,6 +140,7 @@ Status Store::Impl::OpenEnv() {
         dir + "/data.mdb is not an LMDB file this build can read (" + mdb_strerror(rc) + ")");
   }
   ENGRAM_RETURN_IF_ERROR(lmdb::Check(rc, "open " + dir));
+  ENGRAM_RETURN_IF_ERROR(CheckFileCoversMap(env, dir));
   // Clear reader slots left by processes that died with a transaction open.
   int dead = 0;
   ENGRAM_RETURN_IF_ERROR(lmdb::Check(mdb_reader_check(env, &dead), "reader check"));
