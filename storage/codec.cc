@@ -152,7 +152,7 @@ Result<Record> DecodeRecord(std::string_view framed) {
       if (!ValidDType(t->dtype())) return Corrupt("record", "unknown dtype");
       ref.dtype = static_cast<DType>(t->dtype());
       // The verifier checks vector alignment only to 4 bytes: copy 8-byte elements out.
-      if (t->shape() != nullptr) {
+      if (t->shape() != nullptr && t->shape()->size() > 0) {
         ref.shape.resize(t->shape()->size());
         std::memcpy(ref.shape.data(), t->shape()->Data(), ref.shape.size() * sizeof(std::uint64_t));
       }

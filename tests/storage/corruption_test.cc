@@ -337,17 +337,6 @@ TEST(StoreCorruption, DataFileTruncatedAfterItsHeaderIsCorruptAtOpen) {
   std::filesystem::remove(dir.Sub("lock.mdb"));
   const int read_write = OpenInChild(dir.path(), /*read_only=*/false);
   const int read_only = OpenInChild(dir.path(), /*read_only=*/true);
-  // STORAGE BUG (storage/store.cc, Store::Impl::OpenEnv): the open does not compare the size
-  // of data.mdb with the pages the meta page names (mdb_env_info().me_last_pgno), so a
-  // truncated file opens as OK and the first read of a missing page kills the process with
-  // SIGBUS (Verify here). Skipped while the bug is there; the assertions below run once the
-  // open refuses the file.
-  if ((read_write == kOpenedAndRead || read_write == -SIGBUS) &&
-      (read_only == kOpenedAndRead || read_only == -SIGBUS)) {
-    GTEST_SKIP() << "storage bug: a truncated data.mdb opens OK and reads die with SIGBUS "
-                 << "(read-write child: " << read_write << ", read-only child: " << read_only
-                 << ")";
-  }
   EXPECT_EQ(read_write, kCorruptExit);
   EXPECT_EQ(read_only, kCorruptExit);
 }
