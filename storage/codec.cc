@@ -2,6 +2,7 @@
 
 #include <xxhash.h>
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <vector>
@@ -17,7 +18,6 @@ constexpr std::string_view kRecordTag = "RECD";
 constexpr std::string_view kCommitTag = "CMIT";
 constexpr std::string_view kRefTag = "REF_";
 constexpr std::string_view kAuditTag = "AUDT";
-constexpr std::uint32_t kMaxFrameBytes = 1u << 30;
 
 Status Corrupt(std::string_view what, std::string why) {
   return Status::Error(ErrorCode::kCorrupt, std::string(what) + ": " + std::move(why));
@@ -63,7 +63,10 @@ Result<const T*> Unframe(std::string_view framed, std::string_view tag, std::str
   }
   buffer->words = std::make_unique<std::uint64_t[]>(length / 8 + 1);
   std::memcpy(buffer->words.get(), body, length);
-  flatbuffers::Verifier verifier(buffer->data(), length);
+  // The default table budget (1M) would make a commit of over a million changed records
+  // unreadable; every table costs at least 4 bytes, so length / 4 bounds the honest count.
+  const flatbuffers::uoffset_t max_tables = std::max<flatbuffers::uoffset_t>(1000000, length / 4);
+  flatbuffers::Verifier verifier(buffer->data(), length, /*max_depth=*/64, max_tables);
   if (!verifier.VerifyBuffer<T>(nullptr)) return Corrupt(what, "FlatBuffer fails verification");
   return flatbuffers::GetRoot<T>(buffer->data());
 }
@@ -96,6 +99,9 @@ Status CheckTensor(const TensorRef& t) {
     }
     return Status::Ok();
   }
+  if (t.chunk_bytes == 0 && !(t.blobs[0] == t.hash)) {
+    return Corrupt("tensor '" + t.name + "'", "single blob does not match the tensor hash");
+  }
   std::uint64_t expected_blobs =
       t.chunk_bytes == 0 ? 1 : (t.nbytes + t.chunk_bytes - 1) / t.chunk_bytes;
   if (t.blobs.size() != expected_blobs) {
@@ -105,6 +111,15 @@ Status CheckTensor(const TensorRef& t) {
 }
 
 }  // namespace
+
+Status CheckFrameSize(const std::string& framed, std::string_view what) {
+  if (framed.size() > kFrameHeaderBytes + kMaxFrameBytes) {
+    return Status::Error(ErrorCode::kLimit, std::string(what) + " of " +
+                                                std::to_string(framed.size() >> 20) +
+                                                " MiB exceeds the 1 GiB limit of one value");
+  }
+  return Status::Ok();
+}
 
 std::string EncodeRecord(const Record& record) {
   flatbuffers::FlatBufferBuilder fbb(256 + record.text.size() + record.attrs.size());

@@ -14,6 +14,10 @@
 
 namespace engram::storage::codec {
 
+// The largest framed value a decoder accepts; writers refuse (LIMIT) to store a larger one.
+inline constexpr std::uint32_t kMaxFrameBytes = 1u << 30;
+Status CheckFrameSize(const std::string& framed, std::string_view what);
+
 // Record: key and version are not encoded (they are the LMDB key); decoding leaves them empty.
 std::string EncodeRecord(const Record& record);
 Result<Record> DecodeRecord(std::string_view framed);

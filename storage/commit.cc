@@ -20,6 +20,7 @@ class CommitWriter {
   // payloads from `pieces` for blobs not stored yet.
   Status PutRecord(const RecordKey& key, const std::string& framed, const Record& record,
                    const std::vector<std::pair<Hash128, std::string_view>>* pieces, ChangeOp op) {
+    ENGRAM_RETURN_IF_ERROR(codec::CheckFrameSize(framed, "record"));
     // WriteBatch::Put lists a record's pieces in the order of its blobs.
     const std::vector<Hash128> blobs = BlobsOf(record);
     if (pieces != nullptr && pieces->size() != blobs.size()) {
@@ -52,8 +53,9 @@ class CommitWriter {
     commit.kind = kind;
     commit.rollback_to = rollback_to;
     commit.changes = std::move(changes_);
-    ENGRAM_RETURN_IF_ERROR(txn_.Put(dbi_.commits, keys::CommitKey(version()),
-                                    codec::EncodeCommit(commit), MDB_APPEND));
+    const std::string framed = codec::EncodeCommit(commit);
+    ENGRAM_RETURN_IF_ERROR(codec::CheckFrameSize(framed, "commit (too many changed records)"));
+    ENGRAM_RETURN_IF_ERROR(txn_.Put(dbi_.commits, keys::CommitKey(version()), framed, MDB_APPEND));
     for (const auto& [memory, count] : per_memory_) {
       std::string value;
       for (int i = 0; i < 4; ++i) value.push_back(static_cast<char>(count >> (8 * i)));
@@ -144,6 +146,7 @@ Result<Version> Store::Rollback(const Tenant& tenant, std::string_view memory, V
   const Dbis& dbi = impl_->dbi;
   Status status = impl_->RunWrite([&](lmdb::Txn& txn) -> Status {
     ENGRAM_ASSIGN_OR_RETURN(Version head, ReadMetaU64(txn, dbi, "head"));
+    if (version == kHeadVersion) version = head;
     ENGRAM_RETURN_IF_ERROR(CheckReadable(txn, dbi, tenant, version, head));
     std::vector<std::string> memories;
     if (memory.empty()) {

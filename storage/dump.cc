@@ -1,6 +1,7 @@
 // Dump and Load (docs/format.md §10): every named database, byte for byte.
 #include <xxhash.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 
@@ -54,14 +55,21 @@ class DumpWriter {
 class DumpReader {
  public:
   explicit DumpReader(std::FILE* in) : in_(in), hash_(NewState()) {}
+  // Reads `size` bytes in bounded steps, so a damaged length field meets the end of the input
+  // before it can make us allocate gigabytes.
   Status Read(std::size_t size, std::string* out) {
-    out->resize(size);
-    if (size > 0 && std::fread(out->data(), 1, size, in_) != size) {
-      return Malformed("unexpected end of input");
+    constexpr std::size_t kStep = std::size_t{1} << 20;
+    out->clear();
+    while (out->size() < size) {
+      const std::size_t at = out->size();
+      const std::size_t n = std::min(kStep, size - at);
+      out->resize(at + n);
+      if (std::fread(out->data() + at, 1, n, in_) != n) return Malformed("unexpected end of input");
     }
     XXH3_64bits_update(hash_.get(), out->data(), size);
     return Status::Ok();
   }
+  bool AtEnd() { return std::fgetc(in_) == EOF; }
   Result<std::uint64_t> ReadInt(int bytes) {
     std::string s;
     ENGRAM_RETURN_IF_ERROR(Read(bytes, &s));
@@ -116,6 +124,7 @@ Status LoadTables(DumpReader& reader, lmdb::Txn& txn, const Dbis& dbi) {
   std::uint64_t expected = reader.Digest();
   ENGRAM_ASSIGN_OR_RETURN(std::uint64_t digest, reader.ReadInt(8));
   if (digest != expected) return Malformed("checksum mismatch");
+  if (!reader.AtEnd()) return Malformed("bytes after the end marker");
   return Status::Ok();
 }
 
@@ -188,9 +197,8 @@ Status Store::Load(std::FILE* in) {
     }
     DumpReader reader(source);
     ENGRAM_RETURN_IF_ERROR(LoadTables(reader, txn, dbi));
-    std::string_view magic;
-    ENGRAM_ASSIGN_OR_RETURN(bool has_magic, txn.Get(dbi.meta, "magic", &magic));
-    if (!has_magic || magic != kMagic) return Malformed("its meta table has no engram magic");
+    Status meta = CheckStoreMeta(txn, dbi);
+    if (!meta.ok()) return Malformed("its meta table: " + meta.message());
     VerifyReport report;
     ENGRAM_RETURN_IF_ERROR(VerifyTxn(txn, dbi, &report));
     if (!report.clean()) return Malformed("the loaded data fails verify: " + report.problems[0]);

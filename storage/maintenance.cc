@@ -1,6 +1,7 @@
 // Operator work on the whole store: garbage collection under retention, statistics,
 // verification and the compacting copy.
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -117,20 +118,12 @@ Status Errno(const std::string& what) {
   return Status::Error(ErrorCode::kInternal, what + ": " + std::strerror(errno));
 }
 
-// Reader slots in use, and whether any belongs to another process.
-struct ReaderCount {
-  unsigned slots = 0;
-  bool other_process = false;
-};
-
+// Counts the reader slots in use, from mdb_reader_list's lines (one per slot, starting with a
+// pid; the header line does not).
 int CountReader(const char* line, void* ctx) {
-  auto* count = static_cast<ReaderCount*>(ctx);
   const char* p = line;
   while (*p == ' ') ++p;
-  if (std::isdigit(static_cast<unsigned char>(*p))) {
-    ++count->slots;
-    if (std::strtol(p, nullptr, 10) != ::getpid()) count->other_process = true;
-  }
+  if (std::isdigit(static_cast<unsigned char>(*p))) ++*static_cast<unsigned*>(ctx);
   return 0;
 }
 
@@ -206,9 +199,9 @@ Result<StoreStats> Store::Stat() const {
     stats.max_readers = info.me_maxreaders;
     struct stat file;
     if (::stat((impl_->dir + "/data.mdb").c_str(), &file) == 0) stats.file_bytes = file.st_size;
-    ReaderCount readers;
+    unsigned readers = 0;
     mdb_reader_list(impl_->env, &CountReader, &readers);
-    stats.readers = readers.slots;
+    stats.readers = readers;
     stats.format_version = kFormatVersion;
     ENGRAM_ASSIGN_OR_RETURN(stats.head, ReadMetaU64(txn, dbi, "head"));
     ENGRAM_ASSIGN_OR_RETURN(stats.retain_versions, ReadMetaU64(txn, dbi, "retain_versions"));
@@ -264,30 +257,32 @@ Status Store::Compact() {
   if (impl_->options.read_only) {
     return Status::Error(ErrorCode::kReadOnly, "the database is open read-only");
   }
-  std::lock_guard<std::mutex> writer(impl_->write_mutex);
-  std::unique_lock<std::shared_timed_mutex> exclusive(impl_->env_mutex, std::defer_lock);
-  if (!exclusive.try_lock_for(std::chrono::seconds(10))) {
-    return Status::Error(ErrorCode::kConflict, "read transactions stayed open; cannot compact");
+  if (impl_->open_lock_fd < 0) {
+    return Status::Error(ErrorCode::kConflict, "no open lock: cannot prove the database is ours");
   }
-  // Pooled transactions hold reader slots of this process; drop them before looking.
-  {
-    std::lock_guard<std::mutex> guard(impl_->pool_mutex);
-    for (MDB_txn* txn : impl_->pool) mdb_txn_abort(txn);
-    impl_->pool.clear();
-  }
-  int dead = 0;
-  mdb_reader_check(impl_->env, &dead);
-  ReaderCount readers;
-  mdb_reader_list(impl_->env, &CountReader, &readers);
-  if (readers.other_process) {
+  // Every open Store of any process holds open.lock shared: exclusive means we are alone, and
+  // stay alone (new openers wait) until the swapped file is open again.
+  if (::flock(impl_->open_lock_fd, LOCK_EX | LOCK_NB) != 0) {
     return Status::Error(ErrorCode::kConflict,
                          "another process has the database open; compaction needs it alone");
   }
-  const std::string data = impl_->dir + "/data.mdb";
-  const std::string copy = impl_->dir + "/data.mdb.compact";
+  Status status = impl_->CompactAlone();
+  ::flock(impl_->open_lock_fd, LOCK_SH);
+  return status;
+}
+
+Status Store::Impl::CompactAlone() {
+  std::lock_guard<std::mutex> writer(write_mutex);
+  std::lock_guard<std::timed_mutex> gate(resize_gate);
+  std::unique_lock<std::shared_timed_mutex> exclusive(env_mutex, std::defer_lock);
+  if (!exclusive.try_lock_for(std::chrono::seconds(10))) {
+    return Status::Error(ErrorCode::kConflict, "read transactions stayed open; cannot compact");
+  }
+  const std::string data = dir + "/data.mdb";
+  const std::string copy = dir + "/data.mdb.compact";
   int fd = ::open(copy.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return Errno("create " + copy);
-  int rc = mdb_env_copyfd2(impl_->env, fd, MDB_CP_COMPACT);
+  int rc = mdb_env_copyfd2(env, fd, MDB_CP_COMPACT);
   if (rc != MDB_SUCCESS || ::fsync(fd) != 0) {
     ::close(fd);
     ::unlink(copy.c_str());
@@ -295,18 +290,21 @@ Status Store::Compact() {
     return Errno("fsync " + copy);
   }
   ::close(fd);
-  impl_->CloseEnv();
+  CloseEnv();
+  Status renamed = Status::Ok();
   if (::rename(copy.c_str(), data.c_str()) != 0) {
-    Status failed = Errno("rename " + copy);
-    ENGRAM_RETURN_IF_ERROR(impl_->OpenEnv());
-    return failed;
-  }
-  int dir_fd = ::open(impl_->dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir_fd >= 0) {
+    renamed = Errno("rename " + copy);
+  } else if (int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dir_fd >= 0) {
     ::fsync(dir_fd);
     ::close(dir_fd);
   }
-  return impl_->OpenEnv();
+  Status reopened = OpenEnv();
+  if (!reopened.ok()) {
+    // Leave no half-open environment behind: later calls fail cleanly instead.
+    CloseEnv();
+    return reopened.WithContext("reopen after compaction");
+  }
+  return renamed;
 }
 
 }  // namespace engram::storage

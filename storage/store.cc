@@ -77,6 +77,31 @@ Status CheckFileCoversMap(MDB_env* env, const std::string& dir) {
   return Status::Ok();
 }
 
+// Takes the shared open lock (docs/format.md §1), waiting up to 10 s while a compaction in
+// another process holds it exclusively. A directory we cannot write to (a read-only mount)
+// gets no open lock: such a reader cannot be protected from, or race with, a compaction that
+// could not run there either.
+Result<int> LockOpen(const std::string& dir) {
+  std::string path = dir + "/open.lock";
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    if (::flock(fd, LOCK_SH | LOCK_NB) == 0) return fd;
+    if (errno != EWOULDBLOCK) break;
+    ::usleep(100 * 1000);
+  }
+  ::close(fd);
+  return Status::Error(ErrorCode::kConflict,
+                       "database " + dir + " is being compacted by another process; try again");
+}
+
+}  // namespace
+
+Status CheckStoreMeta(lmdb::Txn& txn, const Dbis& dbi) {
+  return InitialiseOrCheckMeta(txn, dbi, /*fresh=*/false);
+}
+
 Status InitialiseOrCheckMeta(lmdb::Txn& txn, const Dbis& dbi, bool fresh) {
   std::string_view magic;
   ENGRAM_ASSIGN_OR_RETURN(bool has_magic, txn.Get(dbi.meta, "magic", &magic));
@@ -111,11 +136,10 @@ Status InitialiseOrCheckMeta(lmdb::Txn& txn, const Dbis& dbi, bool fresh) {
   return Status::Ok();
 }
 
-}  // namespace
-
 Store::Impl::~Impl() {
   CloseEnv();
   if (writer_lock_fd >= 0) ::close(writer_lock_fd);
+  if (open_lock_fd >= 0) ::close(open_lock_fd);
 }
 
 void Store::Impl::CloseEnv() {
@@ -196,6 +220,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const OpenOpt
   if (!options.read_only) {
     ENGRAM_ASSIGN_OR_RETURN(impl->writer_lock_fd, LockForWriting(dir));
   }
+  ENGRAM_ASSIGN_OR_RETURN(impl->open_lock_fd, LockOpen(dir));
   ENGRAM_RETURN_IF_ERROR(impl->OpenEnv());
   return std::unique_ptr<Store>(new Store(std::move(impl)));
 }
@@ -211,7 +236,17 @@ bool Store::read_only() const {
 }
 
 Result<lmdb::Txn> Store::Impl::BeginRead(std::shared_lock<std::shared_timed_mutex>* lock) const {
+  if (env == nullptr) {
+    return Status::Error(ErrorCode::kInternal, "the store is closed after a failed reopen");
+  }
   for (int attempt = 0; attempt < 3; ++attempt) {
+    {
+      // Wait behind a resize that is waiting for the readers already in.
+      std::unique_lock<std::timed_mutex> gate(resize_gate, std::defer_lock);
+      if (!gate.try_lock_for(kGrowWait)) {
+        return Status::Error(ErrorCode::kConflict, "the map is being resized; try again");
+      }
+    }
     *lock = std::shared_lock<std::shared_timed_mutex>(env_mutex);
     MDB_txn* pooled = nullptr;
     {
@@ -254,6 +289,7 @@ void Store::Impl::ReturnRead(lmdb::Txn txn) const {
 }
 
 Status Store::Impl::Grow() {
+  std::lock_guard<std::timed_mutex> gate(resize_gate);
   std::unique_lock<std::shared_timed_mutex> exclusive(env_mutex, std::defer_lock);
   if (!exclusive.try_lock_for(kGrowWait)) {
     return Status::Error(ErrorCode::kMapFull,
@@ -275,6 +311,9 @@ Status Store::Impl::Grow() {
 Status Store::Impl::RunWrite(const std::function<Status(lmdb::Txn&)>& fn) {
   if (options.read_only) {
     return Status::Error(ErrorCode::kReadOnly, "the database is open read-only");
+  }
+  if (env == nullptr) {
+    return Status::Error(ErrorCode::kInternal, "the store is closed after a failed reopen");
   }
   std::lock_guard<std::mutex> writer(write_mutex);
   for (int attempt = 0; attempt < kMaxGrowRetries; ++attempt) {

@@ -46,9 +46,16 @@ struct Store::Impl {
   MDB_env* env = nullptr;
   Dbis dbi;
   int writer_lock_fd = -1;
+  // A shared flock on open.lock held by every open Store of any process; Compact converts it
+  // to exclusive, so it runs only when no other process has the database open.
+  int open_lock_fd = -1;
 
   // Held shared by every live transaction, exclusively to resize or swap the map.
   mutable std::shared_timed_mutex env_mutex;
+  // Held by Grow and Compact while they wait for env_mutex, and passed through by BeginRead
+  // before it takes its shared lock: a stream of short readers cannot starve a map resize
+  // (the rwlock under shared_timed_mutex prefers readers).
+  mutable std::timed_mutex resize_gate;
   // Serialises this process's writers (LMDB would too, but we must not block holding env_mutex).
   std::mutex write_mutex;
   // Reset read transactions kept for renewal (MDB_NOTLS: their reader slots stay reserved).
@@ -67,7 +74,14 @@ struct Store::Impl {
   // again from the start in a fresh transaction, so `fn` must only act through the txn.
   Status RunWrite(const std::function<Status(lmdb::Txn&)>& fn);
   Status Grow();
+  // The compacting copy and swap, once Compact holds open.lock exclusively.
+  Status CompactAlone();
 };
+
+// Checks meta's magic and format version (docs/format.md §4); with `fresh`, initialises an
+// empty meta instead. (store.cc)
+Status InitialiseOrCheckMeta(lmdb::Txn& txn, const Dbis& dbi, bool fresh);
+Status CheckStoreMeta(lmdb::Txn& txn, const Dbis& dbi);
 
 // ---- Transaction-level operations shared by reads and writes (store_ops.cc) ----
 

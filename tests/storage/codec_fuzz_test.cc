@@ -54,6 +54,8 @@ TensorRef BlobTensor(std::uint64_t nbytes, std::uint64_t chunk_bytes) {
   t.chunk_bytes = chunk_bytes;
   std::uint64_t blobs = chunk_bytes == 0 ? 1 : (nbytes + chunk_bytes - 1) / chunk_bytes;
   for (std::uint64_t i = 0; i < blobs; ++i) t.blobs.push_back(Hash128{i * 31 + 1, i * 17 + 5});
+  // A single-blob tensor is stored under its own content hash.
+  if (chunk_bytes == 0) t.blobs[0] = t.hash;
   return t;
 }
 
