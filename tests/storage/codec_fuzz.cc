@@ -26,7 +26,7 @@
 // as a regression case.
 //
 // The same entry point runs without libFuzzer inside storage_tests (codec_fuzz_test.cc), on
-// mutations of valid frames: that build defines ENGRAM_CODEC_FUZZ_IN_GTEST, and a failed check
+// mutations of valid frames: that build defines ENGRAM_FUZZ_IN_GTEST, and a failed check
 // becomes a GoogleTest failure instead of an abort.
 #include <cstddef>
 #include <cstdint>
@@ -39,25 +39,7 @@
 
 #include "storage/codec.h"
 
-#ifdef ENGRAM_CODEC_FUZZ_IN_GTEST
-#include <gtest/gtest.h>
-#define FUZZ_CHECK(cond, what)                                                  \
-  do {                                                                          \
-    if (!(cond)) {                                                              \
-      ADD_FAILURE() << "codec fuzz check failed: " << (what) << " (" #cond ")"; \
-      return;                                                                   \
-    }                                                                           \
-  } while (false)
-#else
-// Under libFuzzer a failed check must crash, so that the input is saved as a reproducer.
-#define FUZZ_CHECK(cond, what)                                                   \
-  do {                                                                           \
-    if (!(cond)) {                                                               \
-      std::fprintf(stderr, "codec fuzz check failed: %s (%s)\n", (what), #cond); \
-      std::abort();                                                              \
-    }                                                                            \
-  } while (false)
-#endif
+#include "tests/common/fuzz_check.h"
 
 namespace engram::storage::codec_fuzz {
 namespace {

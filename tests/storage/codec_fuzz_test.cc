@@ -1,5 +1,5 @@
 // Runs the codec fuzz entry point (codec_fuzz.cc, compiled into this test with
-// ENGRAM_CODEC_FUZZ_IN_GTEST) on ~20000 deterministic mutations of valid frames and blobs, so
+// ENGRAM_FUZZ_IN_GTEST) on ~20000 deterministic mutations of valid frames and blobs, so
 // that every ctest run covers the decoders' error paths without libFuzzer.
 //
 // Plain mutations almost always stop at the frame checksum, so half of them re-seal the frame
