@@ -347,3 +347,27 @@ TEST(StoreReadOnly, WritesAreRefused) {
 
 }  // namespace
 }  // namespace engram::storage
+
+namespace engram::storage {
+namespace {
+
+TEST(StoreMeta, EngineMetaRoundTripsAndSurvivesReopen) {
+  testing::TempDir dir;
+  {
+    auto store = testing::OpenOrDie(dir.path());
+    auto missing = store->GetEngineMeta("model_fingerprint");
+    ASSERT_TRUE(missing.ok());
+    EXPECT_FALSE(missing->has_value());
+    ASSERT_TRUE(store->SetEngineMeta("model_fingerprint", "6ff400766333fe6fbc721a13a83757c2").ok());
+    // Engine meta is not a commit: the head does not move.
+    EXPECT_EQ(store->BeginRead()->head(), 0u);
+  }
+  auto store = testing::OpenOrDie(dir.path());
+  auto value = store->GetEngineMeta("model_fingerprint");
+  ASSERT_TRUE(value.ok() && value->has_value());
+  EXPECT_EQ(**value, "6ff400766333fe6fbc721a13a83757c2");
+  EXPECT_TRUE(store->Verify()->clean());
+}
+
+}  // namespace
+}  // namespace engram::storage
