@@ -163,18 +163,19 @@ Result<Version> Store::Rollback(const Tenant& tenant, std::string_view memory, V
         std::string prefix = keys::RecordPrefix(tenant, key);
         ENGRAM_ASSIGN_OR_RETURN(auto then, FindAsOf(txn, dbi, prefix, version));
         ENGRAM_ASSIGN_OR_RETURN(auto now, FindAsOf(txn, dbi, prefix, head));
+        // Identical bytes then and now (live or tombstone alike): nothing to restore.
+        if (then && now && now->second == then->second) continue;
         std::optional<Record> then_record;
         if (then) {
           ENGRAM_ASSIGN_OR_RETURN(Record r, codec::DecodeRecord(then->second));
           if (!r.tombstone) then_record = std::move(r);
         }
         bool live_now = false;
-        if (now) {
+        if (now && !then_record) {
           ENGRAM_ASSIGN_OR_RETURN(Record r, codec::DecodeRecord(now->second));
           live_now = !r.tombstone;
         }
         if (then_record) {
-          if (live_now && now->second == then->second) continue;  // already identical
           // The same framed bytes: the same blobs, so the restored state is bit-identical.
           ENGRAM_RETURN_IF_ERROR(
               writer.PutRecord(key, then->second, *then_record, nullptr, ChangeOp::kPut));
