@@ -3,8 +3,8 @@
 #include <cstdio>
 #include <iostream>
 
-#include "client/cli/json.h"
 #include "client/flags.h"
+#include "client/json.h"
 #include "storage/store.h"
 
 namespace engram::cli {

@@ -1,8 +1,8 @@
-#include "client/cli/json.h"
+#include "client/json.h"
 
 #include <cstdio>
 
-namespace engram::cli {
+namespace engram {
 
 std::string JsonString(std::string_view text) {
   std::string out = "\"";
@@ -71,4 +71,4 @@ JsonObject& JsonObject::AddRaw(std::string_view key, std::string_view json) {
   return *this;
 }
 
-}  // namespace engram::cli
+}  // namespace engram

@@ -1,14 +1,14 @@
-// A minimal JSON writer for the CLI's machine-readable output (one object per line).
+// A minimal JSON writer for machine-readable output (the CLI's JSON lines, statement results).
 //
 // Not thread-safe; build one object per output line.
-#ifndef ENGRAM_CLIENT_CLI_JSON_H_
-#define ENGRAM_CLIENT_CLI_JSON_H_
+#ifndef ENGRAM_CLIENT_JSON_H_
+#define ENGRAM_CLIENT_JSON_H_
 
 #include <cstdint>
 #include <string>
 #include <string_view>
 
-namespace engram::cli {
+namespace engram {
 
 // `text` as a JSON string literal, quotes included. Bytes of 0x80 and above pass through (the
 // text is expected to be UTF-8); control characters are escaped.
@@ -35,6 +35,6 @@ class JsonObject {
   std::string body_ = "{";
 };
 
-}  // namespace engram::cli
+}  // namespace engram
 
-#endif  // ENGRAM_CLIENT_CLI_JSON_H_
+#endif  // ENGRAM_CLIENT_JSON_H_

@@ -1,0 +1,247 @@
+#include "query/executor/executor.h"
+
+#include <map>
+#include <set>
+#include <type_traits>
+#include <utility>
+
+#include "query/executor/statement_helpers.h"
+#include "query/language/parser.h"
+
+namespace engram::query {
+namespace {
+
+using internal::MemoryKey;
+using internal::Pos;
+
+using storage::RecordKey;
+using storage::RecordKind;
+
+StatementResult Empty(const StatementBody& body) {
+  StatementResult result;
+  result.statement = std::string(StatementKindName(body));
+  return result;
+}
+
+constexpr std::string_view kNotYet = ", which this build does not have yet";
+
+// What a statement that is not built needs, for its COMPUTE message.
+std::string MissingMechanism(const StatementBody& body) {
+  return std::visit(
+      [](const auto& s) -> std::string {
+        using T = std::decay_t<decltype(s)>;
+        if constexpr (std::is_same_v<T, WriteFactsStatement> ||
+                      std::is_same_v<T, ReadFactsStatement> ||
+                      std::is_same_v<T, ForgetFactStatement> ||
+                      std::is_same_v<T, ForgetFactIdStatement>) {
+          return "the episodic memory (Larimar)";
+        } else if constexpr (std::is_same_v<T, WriteEditStatement> ||
+                             std::is_same_v<T, ReadEditsStatement> ||
+                             std::is_same_v<T, ForgetEditStatement>) {
+          return "the edit memory (WISE)";
+        } else if constexpr (std::is_same_v<T, WriteContextStatement> ||
+                             std::is_same_v<T, ReadContextStatement> ||
+                             std::is_same_v<T, ForgetContextStatement> ||
+                             std::is_same_v<T, ForgetContextSourceStatement>) {
+          return "the context memory (LongMem)";
+        } else if constexpr (std::is_same_v<T, WritePrefixStatement> ||
+                             std::is_same_v<T, ForgetPrefixStatement>) {
+          return "prefix reuse";
+        } else if constexpr (std::is_same_v<T, GenerateStatement>) {
+          if (s.prefix_memory) return "prefix reuse";
+          if (!s.memories.empty()) return "the memory mechanisms (episodic, edit, context)";
+          return "";
+        } else {
+          return "";
+        }
+      },
+      body);
+}
+
+}  // namespace
+
+Executor::Executor(storage::Store& store, ExecutorOptions options)
+    : store_(store), options_(std::move(options)) {}
+
+std::vector<Result<StatementResult>> Executor::Execute(std::string_view script,
+                                                       bool stop_on_error) {
+  std::vector<Result<StatementResult>> results;
+  StatementReader reader(script);
+  while (true) {
+    Result<std::optional<Statement>> next = reader.Next();
+    if (!next.ok()) {
+      results.emplace_back(next.status());
+      if (stop_on_error) break;
+      continue;
+    }
+    if (!next->has_value()) break;
+    results.push_back(ExecuteStatement(**next, script));
+    if (stop_on_error && !results.back().ok()) break;
+  }
+  return results;
+}
+
+Result<StatementResult> Executor::ExecuteStatement(const Statement& statement,
+                                                   std::string_view source) {
+  const std::string_view text = statement.SourceText(source);
+  const StatementBody& body = statement.body;
+  if (const auto* s = std::get_if<CreateMemoryStatement>(&body)) return CreateMemory(*s, text);
+  if (const auto* s = std::get_if<DropMemoryStatement>(&body)) return DropMemory(*s, text);
+  if (std::holds_alternative<ShowMemoriesStatement>(body)) return ShowMemories();
+  if (const auto* s = std::get_if<ShowSnapshotsStatement>(&body)) return ShowSnapshots(*s);
+  if (std::holds_alternative<ShowStatsStatement>(body)) return ShowStats();
+  if (const auto* s = std::get_if<SnapshotStatement>(&body)) return Snapshot(*s, statement.begin);
+  if (const auto* s = std::get_if<RollbackStatement>(&body)) {
+    ENGRAM_RETURN_IF_ERROR(ForbidInTransaction("ROLLBACK ... TO", statement.begin));
+    return Rollback(*s, text);
+  }
+  if (const auto* s = std::get_if<HistoryStatement>(&body)) return History(*s);
+  if (const auto* s = std::get_if<DiffStatement>(&body)) return Diff(*s);
+  if (std::holds_alternative<BeginStatement>(body)) return Begin(statement);
+  if (std::holds_alternative<CommitStatement>(body)) return Commit(statement);
+  if (std::holds_alternative<AbortStatement>(body)) return Abort(statement);
+  return NotBuilt(statement);
+}
+
+Result<StatementResult> Executor::NotBuilt(const Statement& statement) const {
+  const std::string form(StatementKindName(statement.body));
+  std::string missing = MissingMechanism(statement.body);
+  if (missing.empty()) {
+    return Status::Error(ErrorCode::kCompute,
+                         form +
+                             " needs the compute co-process, which this executor is not "
+                             "connected to",
+                         Pos(statement.begin));
+  }
+  return Status::Error(ErrorCode::kCompute, form + " needs " + missing + std::string(kNotYet),
+                       Pos(statement.begin));
+}
+
+// --- transactions ---
+
+Result<StatementResult> Executor::Begin(const Statement& statement) {
+  if (txn_) {
+    return Status::Error(ErrorCode::kConflict,
+                         "BEGIN inside a transaction: COMMIT or ABORT the open one first",
+                         Pos(statement.begin));
+  }
+  ENGRAM_ASSIGN_OR_RETURN(storage::ReadTxn read, Read());
+  storage::WriteBatch batch(options_.tenant);
+  batch.ExpectUnchangedSince(read.head());
+  txn_.emplace(Transaction{read.head(), std::move(batch), {}});
+  return Empty(statement.body);
+}
+
+Result<StatementResult> Executor::Commit(const Statement& statement) {
+  if (!txn_) {
+    return Status::Error(ErrorCode::kConflict, "COMMIT without a transaction (no BEGIN)",
+                         Pos(statement.begin));
+  }
+  Transaction txn = std::move(*txn_);
+  txn_.reset();  // the transaction ends whatever the commit's outcome
+  StatementResult result = Empty(statement.body);
+  if (txn.batch.empty()) {
+    ENGRAM_ASSIGN_OR_RETURN(storage::ReadTxn read, Read());
+    result.Add("version", read.head());
+    return result;
+  }
+  std::string text;
+  for (const std::string& part : txn.statements) {
+    if (!text.empty()) text += ";\n";
+    text += part;
+  }
+  Result<storage::Version> version = store_.Commit(txn.batch, text);
+  if (!version.ok()) {
+    Status status = version.status();
+    return Status::Error(status.code(),
+                         "COMMIT failed, the transaction was discarded: " + status.message(),
+                         Pos(statement.begin));
+  }
+  result.Add("version", *version);
+  return result;
+}
+
+Result<StatementResult> Executor::Abort(const Statement& statement) {
+  if (!txn_) {
+    return Status::Error(ErrorCode::kConflict, "ABORT without a transaction (no BEGIN)",
+                         Pos(statement.begin));
+  }
+  txn_.reset();
+  return Empty(statement.body);
+}
+
+Status Executor::ForbidInTransaction(std::string_view what, std::size_t position) const {
+  if (!txn_) return Status::Ok();
+  return Status::Error(ErrorCode::kConflict,
+                       std::string(what) +
+                           " is not allowed inside a transaction (it is a store operation of "
+                           "its own); COMMIT or ABORT first",
+                       Pos(position));
+}
+
+// --- shared helpers ---
+
+Result<storage::ReadTxn> Executor::Read() const {
+  return store_.BeginRead();
+}
+
+storage::Version Executor::StateVersion() const {
+  return txn_ ? txn_->base : storage::kHeadVersion;
+}
+
+Result<bool> Executor::MemoryExists(const storage::ReadTxn& read, const std::string& memory) const {
+  const RecordKey key = MemoryKey(memory);
+  if (txn_) {
+    if (const auto* pending = txn_->batch.Find(key)) return !pending->tombstone;
+  }
+  ENGRAM_ASSIGN_OR_RETURN(auto record, read.Get(options_.tenant, key, StateVersion()));
+  return record.has_value();
+}
+
+Status Executor::RequireMemory(const storage::ReadTxn& read, const Name& memory) const {
+  ENGRAM_ASSIGN_OR_RETURN(bool exists, MemoryExists(read, memory.value));
+  if (exists) return Status::Ok();
+  return Status::Error(ErrorCode::kNotFound, "memory '" + memory.value + "' does not exist",
+                       Pos(memory.position));
+}
+
+Result<std::vector<Executor::LiveKey>> Executor::LiveKeys(const storage::ReadTxn& read,
+                                                          const std::string& memory) const {
+  ENGRAM_ASSIGN_OR_RETURN(std::vector<storage::Record> records,
+                          read.List(options_.tenant, memory, std::nullopt, StateVersion()));
+  std::map<RecordKey, bool> live;  // key -> stored
+  for (const storage::Record& record : records) live[record.key] = true;
+  if (txn_) {
+    for (const auto& [key, pending] : txn_->batch.pending()) {
+      if (key.memory != memory) continue;
+      if (pending.tombstone) {
+        live.erase(key);
+      } else {
+        live.emplace(key, false);  // keeps `stored` of a stored record rewritten in the batch
+      }
+    }
+  }
+  std::vector<LiveKey> keys;
+  for (const auto& [key, stored] : live) keys.push_back(LiveKey{key, stored});
+  return keys;
+}
+
+storage::WriteBatch Executor::StartBatch() const {
+  if (txn_) return txn_->batch;
+  return storage::WriteBatch(options_.tenant);
+}
+
+Status Executor::FinishBatch(storage::WriteBatch batch, std::string_view text,
+                             StatementResult& result) {
+  if (txn_) {
+    txn_->batch = std::move(batch);
+    txn_->statements.emplace_back(text);
+    result.Add("version", std::monostate{}).Add("pending", true);
+    return Status::Ok();
+  }
+  ENGRAM_ASSIGN_OR_RETURN(storage::Version version, store_.Commit(batch, text));
+  result.Add("version", version);
+  return Status::Ok();
+}
+
+}  // namespace engram::query

@@ -1,0 +1,136 @@
+// Executor: runs parsed statements of the query language against a storage::Store for one
+// tenant (docs/query-language.md §4-§6). This build executes the statements that need no
+// model: CREATE/DROP MEMORY, SHOW, SNAPSHOT, ROLLBACK, HISTORY, DIFF and transactions. Every
+// WRITE, READ, FORGET and GENERATE fails with COMPUTE at the statement's first byte and a
+// message naming the mechanism it needs, without touching the store.
+//
+// Commits: outside a transaction every statement that changes something is one commit
+// recording its source text. Between BEGIN and COMMIT the changes accumulate in one
+// WriteBatch (later statements see earlier ones through WriteBatch::Find) whose commit records
+// the texts of the statements that changed it, joined by ";\n"; the batch expects the memories
+// it touches unchanged since the head at BEGIN (CONFLICT at COMMIT otherwise). Inside a
+// transaction, existence checks and SHOW MEMORIES read the state as of BEGIN plus the
+// transaction's writes; HISTORY, DIFF, SHOW SNAPSHOTS and SHOW STATS read committed history at
+// the current head. Writing statements inside a transaction return `"version": null` and
+// `"pending": true`; COMMIT returns the version.
+//
+// Errors carry the byte position (in the text the statement was parsed from) of the argument
+// they concern: the memory name for an unknown memory, the snapshot name for an unknown or
+// existing snapshot, VERSION for a version out of range, PURGE for PURGE inside a transaction,
+// the statement's first byte otherwise.
+//
+// Ownership: the store must outlive the executor. An executor destroyed with a transaction
+// open aborts it (nothing is written).
+// Thread-safety: one executor is used by one thread at a time; several executors (one per
+// session or tenant) may share a store.
+#ifndef ENGRAM_QUERY_EXECUTOR_EXECUTOR_H_
+#define ENGRAM_QUERY_EXECUTOR_EXECUTOR_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engram/status.h"
+#include "query/executor/result.h"
+#include "query/language/ast.h"
+#include "storage/store.h"
+#include "storage/write_batch.h"
+
+namespace engram::query {
+
+struct ExecutorOptions {
+  // The session's tenant (embedded use: "default").
+  storage::Tenant tenant = storage::Tenant::Default();
+  // The database's model fingerprint, recorded in each new memory's attrs; empty: null.
+  std::string model_fingerprint;
+};
+
+class Executor {
+ public:
+  explicit Executor(storage::Store& store, ExecutorOptions options = {});
+  Executor(const Executor&) = delete;
+  Executor& operator=(const Executor&) = delete;
+
+  // Parses `script` statement by statement (StatementReader) and runs each, returning one
+  // result per statement, parse errors included (SYNTAX/LIMIT from the parser). With
+  // `stop_on_error`, stops after the first failure. A transaction left open at the end of the
+  // script stays open (a REPL runs one input at a time); see AbortTransaction.
+  std::vector<Result<StatementResult>> Execute(std::string_view script, bool stop_on_error = false);
+
+  // Runs one parsed statement; `source` is the text it was parsed from (positions and the
+  // statement text a commit records refer to it). Never half-writes: a failure leaves the
+  // store, and an open transaction's batch, as they were.
+  Result<StatementResult> ExecuteStatement(const Statement& statement, std::string_view source);
+
+  bool in_transaction() const { return txn_.has_value(); }
+  // Discards an open transaction's writes (no-op without one). For a session that ends.
+  void AbortTransaction() { txn_.reset(); }
+
+  const storage::Tenant& tenant() const { return options_.tenant; }
+
+ private:
+  struct Transaction {
+    storage::Version base = 0;  // the head at BEGIN
+    storage::WriteBatch batch;
+    std::vector<std::string> statements;  // texts of the statements that changed the batch
+  };
+  // A live record key of a memory, and whether it exists in the store (else only pending).
+  struct LiveKey {
+    storage::RecordKey key;
+    bool stored = false;
+  };
+
+  // --- shared helpers (executor.cc) ---
+  Result<storage::ReadTxn> Read() const;
+  // The version reads of the transaction state use: the head at BEGIN, or the head.
+  storage::Version StateVersion() const;
+  // Whether `memory` is live: its memory record exists (in the transaction's batch first).
+  Result<bool> MemoryExists(const storage::ReadTxn& read, const std::string& memory) const;
+  // NOTFOUND at the name unless the memory is live.
+  Status RequireMemory(const storage::ReadTxn& read, const Name& memory) const;
+  // Every live record of `memory` (the store's as of StateVersion(), with the batch applied).
+  Result<std::vector<LiveKey>> LiveKeys(const storage::ReadTxn& read,
+                                        const std::string& memory) const;
+  // The batch a statement extends: a copy of the transaction's, or an empty one.
+  storage::WriteBatch StartBatch() const;
+  // Commits `batch` (outside a transaction) or makes it the transaction's batch; adds
+  // "version" (null and "pending": true inside a transaction) to `result`.
+  Status FinishBatch(storage::WriteBatch batch, std::string_view text, StatementResult& result);
+  // CONFLICT at `position` when a transaction is open.
+  Status ForbidInTransaction(std::string_view what, std::size_t position) const;
+
+  // --- statements ---
+  Result<StatementResult> Begin(const Statement& statement);
+  Result<StatementResult> Commit(const Statement& statement);
+  Result<StatementResult> Abort(const Statement& statement);
+  Result<StatementResult> NotBuilt(const Statement& statement) const;
+  // memory_statements.cc
+  Result<StatementResult> CreateMemory(const CreateMemoryStatement& create, std::string_view text);
+  Result<StatementResult> DropMemory(const DropMemoryStatement& drop, std::string_view text);
+  Result<StatementResult> ShowMemories();
+  Result<StatementResult> ShowSnapshots(const ShowSnapshotsStatement& show);
+  Result<StatementResult> ShowStats();
+  // version_statements.cc
+  Result<StatementResult> Snapshot(const SnapshotStatement& snapshot, std::size_t position);
+  Result<StatementResult> Rollback(const RollbackStatement& rollback, std::string_view text);
+  Result<StatementResult> History(const HistoryStatement& history);
+  Result<StatementResult> Diff(const DiffStatement& diff);
+  // A snapshot of `memory`'s scope, else a tenant-wide one (memory empty: tenant-wide only).
+  Result<storage::Version> ResolveSnapshot(const storage::ReadTxn& read, const std::string& memory,
+                                           const std::string& name, std::size_t position) const;
+  // A VERSION, snapshot or HEAD point, checked against the head and the retained history.
+  Result<storage::Version> ResolvePoint(const storage::ReadTxn& read, const std::string& memory,
+                                        const VersionRef& point) const;
+  // NOTFOUND at the name unless some commit ever touched a memory of that name.
+  Status RequireHistory(const storage::ReadTxn& read, const Name& memory) const;
+
+  storage::Store& store_;
+  ExecutorOptions options_;
+  std::optional<Transaction> txn_;
+};
+
+}  // namespace engram::query
+
+#endif  // ENGRAM_QUERY_EXECUTOR_EXECUTOR_H_
