@@ -127,58 +127,62 @@ int CountReader(const char* line, void* ctx) {
   return 0;
 }
 
+// Plans garbage collection in `txn` and, with `apply`, carries it out there; either way fills
+// `report` with what is (or would be) removed. Stat runs it dry inside its own snapshot.
+Status RunGc(lmdb::Txn& txn, const Dbis& dbi, bool apply, GcReport* report) {
+  ENGRAM_ASSIGN_OR_RETURN(GcPlan plan, PlanGc(txn, dbi));
+  *report = plan.report;
+  std::map<std::string, std::uint64_t> drops;  // blob key -> references dropped (dry run)
+  for (const VersionEntry& entry : plan.doomed) {
+    for (const Hash128& hash : entry.blobs) {
+      if (apply) {
+        std::uint64_t freed = 0;
+        ENGRAM_ASSIGN_OR_RETURN(bool deleted, DropBlobRef(txn, dbi, hash, &freed));
+        report->blobs_deleted += deleted ? 1 : 0;
+        report->blob_bytes_freed += freed;
+      } else {
+        ++drops[keys::BlobKey(hash)];
+      }
+    }
+    if (apply) ENGRAM_RETURN_IF_ERROR(txn.Delete(dbi.records, entry.key).status());
+  }
+  for (const auto& [key, dropped] : drops) {
+    std::string_view count;
+    ENGRAM_ASSIGN_OR_RETURN(bool found, txn.Get(dbi.blob_refs, key, &count));
+    if (found && count.size() == 8 && keys::ReadU64Le(count) <= dropped) {
+      ++report->blobs_deleted;
+      std::string_view blob;
+      ENGRAM_ASSIGN_OR_RETURN(bool has_blob, txn.Get(dbi.blobs, key, &blob));
+      if (has_blob && blob.size() >= codec::kBlobHeaderBytes) {
+        report->blob_bytes_freed += blob.size() - codec::kBlobHeaderBytes;
+      }
+    }
+  }
+  if (apply && report->cutoff > 0) {
+    ENGRAM_ASSIGN_OR_RETURN(Version retained, ReadMetaU64(txn, dbi, "retained_from"));
+    if (report->cutoff > retained) {
+      ENGRAM_RETURN_IF_ERROR(PutMetaU64(txn, dbi, "retained_from", report->cutoff));
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<GcReport> Store::CollectGarbage(bool dry_run) {
   GcReport report;
   const Dbis& dbi = impl_->dbi;
-  auto run = [&](lmdb::Txn& txn, bool apply) -> Status {
-    ENGRAM_ASSIGN_OR_RETURN(GcPlan plan, PlanGc(txn, dbi));
-    report = plan.report;
-    std::map<std::string, std::uint64_t> drops;  // blob key -> references dropped
-    for (const VersionEntry& entry : plan.doomed) {
-      for (const Hash128& hash : entry.blobs) {
-        if (apply) {
-          std::uint64_t freed = 0;
-          ENGRAM_ASSIGN_OR_RETURN(bool deleted, DropBlobRef(txn, dbi, hash, &freed));
-          report.blobs_deleted += deleted ? 1 : 0;
-          report.blob_bytes_freed += freed;
-        } else {
-          ++drops[keys::BlobKey(hash)];
-        }
-      }
-      if (apply) ENGRAM_RETURN_IF_ERROR(txn.Delete(dbi.records, entry.key).status());
-    }
-    for (const auto& [key, dropped] : drops) {
-      std::string_view count;
-      ENGRAM_ASSIGN_OR_RETURN(bool found, txn.Get(dbi.blob_refs, key, &count));
-      if (found && count.size() == 8 && keys::ReadU64Le(count) <= dropped) {
-        ++report.blobs_deleted;
-        std::string_view blob;
-        ENGRAM_ASSIGN_OR_RETURN(bool has_blob, txn.Get(dbi.blobs, key, &blob));
-        if (has_blob && blob.size() >= codec::kBlobHeaderBytes) {
-          report.blob_bytes_freed += blob.size() - codec::kBlobHeaderBytes;
-        }
-      }
-    }
-    if (apply && report.cutoff > 0) {
-      ENGRAM_ASSIGN_OR_RETURN(Version retained, ReadMetaU64(txn, dbi, "retained_from"));
-      if (report.cutoff > retained) {
-        ENGRAM_RETURN_IF_ERROR(PutMetaU64(txn, dbi, "retained_from", report.cutoff));
-      }
-    }
-    return Status::Ok();
-  };
   if (dry_run || impl_->options.read_only) {
     std::shared_lock<std::shared_timed_mutex> lock;
     ENGRAM_ASSIGN_OR_RETURN(lmdb::Txn txn, impl_->BeginRead(&lock));
-    Status status = run(txn, false);
+    Status status = RunGc(txn, dbi, /*apply=*/false, &report);
     impl_->ReturnRead(std::move(txn));
     if (!status.ok()) return status;
     if (!dry_run) return Status::Error(ErrorCode::kReadOnly, "the database is open read-only");
     return report;
   }
-  ENGRAM_RETURN_IF_ERROR(impl_->RunWrite([&](lmdb::Txn& txn) { return run(txn, true); }));
+  ENGRAM_RETURN_IF_ERROR(
+      impl_->RunWrite([&](lmdb::Txn& txn) { return RunGc(txn, dbi, /*apply=*/true, &report); }));
   return report;
 }
 
@@ -226,6 +230,7 @@ Result<StoreStats> Store::Stat() const {
           return Status::Ok();
         }));
     stats.tenants = tenants.size();
+    ENGRAM_RETURN_IF_ERROR(RunGc(txn, dbi, /*apply=*/false, &stats.prunable));
     ENGRAM_ASSIGN_OR_RETURN(lmdb::Cursor cursor, lmdb::Cursor::Open(txn, dbi.blobs));
     ENGRAM_ASSIGN_OR_RETURN(bool more, cursor.First());
     while (more) {
@@ -237,9 +242,7 @@ Result<StoreStats> Store::Stat() const {
     return Status::Ok();
   }();
   impl_->ReturnRead(std::move(txn));
-  lock.unlock();
   if (!status.ok()) return status;
-  ENGRAM_ASSIGN_OR_RETURN(stats.prunable, const_cast<Store*>(this)->CollectGarbage(true));
   return stats;
 }
 

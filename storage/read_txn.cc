@@ -34,9 +34,10 @@ Status ScanPrefix(const lmdb::Txn& txn, MDB_dbi dbi, std::string_view prefix, Fn
   return Status::Ok();
 }
 
+// A 64-byte aligned buffer, or null when memory runs out (the caller answers LIMIT).
 std::shared_ptr<std::byte> AllocateAligned(std::size_t size) {
   void* p = std::aligned_alloc(64, (size + 63) / 64 * 64 + 64);
-  if (p == nullptr) throw std::bad_alloc();
+  if (p == nullptr) return nullptr;
   return std::shared_ptr<std::byte>(static_cast<std::byte*>(p), [](std::byte* q) { std::free(q); });
 }
 
@@ -82,7 +83,8 @@ Result<std::vector<Record>> ReadTxn::List(const Tenant& tenant, std::string_view
   std::vector<Record> out;
   // Per record, the last entry seen with version <= as_of wins; emit it when the record ends.
   std::string group;
-  std::optional<std::pair<Version, std::string>> best;
+  // Values stay valid for the whole read transaction: keep views, decode only the winner.
+  std::optional<std::pair<Version, std::string_view>> best;
   auto flush = [&]() -> Status {
     if (!best) return Status::Ok();
     ENGRAM_ASSIGN_OR_RETURN(Record record, codec::DecodeRecord(best->second));
@@ -107,8 +109,7 @@ Result<std::vector<Record>> ReadTxn::List(const Tenant& tenant, std::string_view
                                         group = std::string(this_group);
                                       }
                                       Version version = keys::ReadU64Be(key.substr(key.size() - 8));
-                                      if (version <= as_of)
-                                        best.emplace(version, std::string(value));
+                                      if (version <= as_of) best.emplace(version, value);
                                       return Status::Ok();
                                     }));
   ENGRAM_RETURN_IF_ERROR(flush());
@@ -137,14 +138,20 @@ Result<TensorView> ReadTxn::Tensor(const TensorRef& tensor) const {
   auto corrupt = [&](std::string why) {
     return Status::Error(ErrorCode::kCorrupt, "tensor '" + tensor.name + "': " + why);
   };
-  auto copy_into_owned = [&](const void* src, std::size_t size) {
+  auto out_of_memory = [&]() {
+    return Status::Error(ErrorCode::kLimit, "tensor '" + tensor.name + "': no memory for a " +
+                                                std::to_string(tensor.nbytes) + "-byte copy");
+  };
+  auto copy_into_owned = [&](const void* src, std::size_t size) -> Status {
     view.owned_ = AllocateAligned(size);
+    if (view.owned_ == nullptr) return out_of_memory();
     if (size > 0) std::memcpy(view.owned_.get(), src, size);
     view.bytes_ = std::span<const std::byte>(view.owned_.get(), size);
+    return Status::Ok();
   };
   if (tensor.blobs.empty()) {
     if (tensor.inline_data.size() != tensor.nbytes) return corrupt("inline size mismatch");
-    copy_into_owned(tensor.inline_data.data(), tensor.inline_data.size());
+    ENGRAM_RETURN_IF_ERROR(copy_into_owned(tensor.inline_data.data(), tensor.inline_data.size()));
   } else if (tensor.blobs.size() == 1) {
     std::string_view value;
     ENGRAM_ASSIGN_OR_RETURN(
@@ -157,10 +164,11 @@ Result<TensorView> ReadTxn::Tensor(const TensorRef& tensor) const {
       view.bytes_ = std::span<const std::byte>(reinterpret_cast<const std::byte*>(payload.data()),
                                                payload.size());
     } else {
-      copy_into_owned(payload.data(), payload.size());
+      ENGRAM_RETURN_IF_ERROR(copy_into_owned(payload.data(), payload.size()));
     }
   } else {
     view.owned_ = AllocateAligned(tensor.nbytes);
+    if (view.owned_ == nullptr) return out_of_memory();
     std::size_t offset = 0;
     for (const Hash128& hash : tensor.blobs) {
       std::string_view value;
