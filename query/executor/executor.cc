@@ -58,31 +58,45 @@ std::string MissingMechanism(const StatementBody& body) {
       body);
 }
 
+// A failed statement's text as the reader skipped it: without surrounding space and the ';'.
+std::string_view TrimStatement(std::string_view text) {
+  constexpr std::string_view kSpace = " \t\r\n";
+  if (!text.empty() && text.back() == ';') text.remove_suffix(1);
+  const std::size_t first = text.find_first_not_of(kSpace);
+  if (first == std::string_view::npos) return {};
+  return text.substr(first, text.find_last_not_of(kSpace) - first + 1);
+}
+
 }  // namespace
 
 Executor::Executor(storage::Store& store, ExecutorOptions options)
     : store_(store), options_(std::move(options)) {}
 
-std::vector<Result<StatementResult>> Executor::Execute(std::string_view script,
-                                                       bool stop_on_error) {
+std::vector<Result<StatementResult>> Executor::Execute(std::string_view script, bool stop_on_error,
+                                                       const StatementHooks& hooks) {
   std::vector<Result<StatementResult>> results;
   StatementReader reader(script);
   while (true) {
+    const std::size_t start = reader.offset();
     Result<std::optional<Statement>> next = reader.Next();
-    if (!next.ok()) {
+    if (next.ok() && !next->has_value()) break;
+    std::string_view text;
+    if (next.ok()) {
+      text = (*next)->SourceText(script);
+      results.push_back(ExecuteStatement(**next, script, hooks));
+    } else {
+      text = TrimStatement(script.substr(start, reader.offset() - start));
       results.emplace_back(next.status());
-      if (stop_on_error) break;
-      continue;
     }
-    if (!next->has_value()) break;
-    results.push_back(ExecuteStatement(**next, script));
+    if (hooks.on_result) hooks.on_result(text, results.back());
     if (stop_on_error && !results.back().ok()) break;
   }
   return results;
 }
 
 Result<StatementResult> Executor::ExecuteStatement(const Statement& statement,
-                                                   std::string_view source) {
+                                                   std::string_view source,
+                                                   const StatementHooks& hooks) {
   const std::string_view text = statement.SourceText(source);
   const StatementBody& body = statement.body;
   if (const auto* s = std::get_if<CreateMemoryStatement>(&body)) return CreateMemory(*s, text);
@@ -100,17 +114,17 @@ Result<StatementResult> Executor::ExecuteStatement(const Statement& statement,
   if (std::holds_alternative<BeginStatement>(body)) return Begin(statement);
   if (std::holds_alternative<CommitStatement>(body)) return Commit(statement);
   if (std::holds_alternative<AbortStatement>(body)) return Abort(statement);
+  if (const auto* s = std::get_if<GenerateStatement>(&body)) {
+    if (s->memories.empty() && !s->prefix_memory) return Generate(*s, statement.begin, hooks);
+  }
   return NotBuilt(statement);
 }
 
 Result<StatementResult> Executor::NotBuilt(const Statement& statement) const {
   const std::string form(StatementKindName(statement.body));
-  std::string missing = MissingMechanism(statement.body);
+  const std::string missing = MissingMechanism(statement.body);
   if (missing.empty()) {
-    return Status::Error(ErrorCode::kCompute,
-                         form +
-                             " needs the compute co-process, which this executor is not "
-                             "connected to",
+    return Status::Error(ErrorCode::kInternal, "the executor has no case for " + form,
                          Pos(statement.begin));
   }
   return Status::Error(ErrorCode::kCompute, form + " needs " + missing + std::string(kNotYet),

@@ -1,8 +1,9 @@
 // Executor: runs parsed statements of the query language against a storage::Store for one
-// tenant (docs/query-language.md §4-§6). This build executes the statements that need no
-// model: CREATE/DROP MEMORY, SHOW, SNAPSHOT, ROLLBACK, HISTORY, DIFF and transactions. Every
-// WRITE, READ, FORGET and GENERATE fails with COMPUTE at the statement's first byte and a
-// message naming the mechanism it needs, without touching the store.
+// tenant (docs/query-language.md §4-§6). This build executes CREATE/DROP MEMORY, SHOW,
+// SNAPSHOT, ROLLBACK, HISTORY, DIFF, transactions, and GENERATE without memories (through the
+// compute link of ExecutorOptions::compute). Every WRITE, READ and FORGET, and GENERATE with
+// USING or AFTER PREFIX, fails with COMPUTE at the statement's first byte and a message naming
+// the mechanism it needs, without touching the store.
 //
 // Commits: outside a transaction every statement that changes something is one commit
 // recording its source text. Between BEGIN and COMMIT the changes accumulate in one
@@ -26,14 +27,17 @@
 #ifndef ENGRAM_QUERY_EXECUTOR_EXECUTOR_H_
 #define ENGRAM_QUERY_EXECUTOR_EXECUTOR_H_
 
+#include <atomic>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "engram/statement_result.h"
 #include "engram/status.h"
-#include "query/executor/result.h"
+#include "query/compute_client/compute_link.h"
 #include "query/language/ast.h"
 #include "storage/store.h"
 #include "storage/write_batch.h"
@@ -45,8 +49,24 @@ struct ExecutorOptions {
   storage::Tenant tenant = storage::Tenant::Default();
   // The database's model fingerprint, recorded in each new memory's attrs; empty: null.
   std::string model_fingerprint;
+  // Gives a ready link to the model co-process (starting it on first use and checking that it
+  // serves the database's model), or the error why there is none (COMPUTE, MODEL). Called only
+  // by statements that need the model. Unset: those statements fail with COMPUTE.
+  std::function<Result<ComputeLink*>()> compute;
 };
 
+// Per-call observers of a statement's progress. Both are optional.
+struct StatementHooks {
+  // GENERATE: each piece of the continuation's text as the model produces it (the result's
+  // `text` is their concatenation). Called on the executing thread.
+  std::function<void(std::string_view text)> on_text;
+  // Polled while a GENERATE runs; when it becomes true the generation stops early and the
+  // result reports `"finish": "cancelled"` (a REPL sets it on Ctrl-C).
+  const std::atomic<bool>* cancel = nullptr;
+  // Execute: after each statement, its source text (without the ';'; for a statement that
+  // failed to parse, the text the reader skipped) and its result.
+  std::function<void(std::string_view text, const Result<StatementResult>& result)> on_result;
+};
 class Executor {
  public:
   explicit Executor(storage::Store& store, ExecutorOptions options = {});
@@ -54,15 +74,18 @@ class Executor {
   Executor& operator=(const Executor&) = delete;
 
   // Parses `script` statement by statement (StatementReader) and runs each, returning one
-  // result per statement, parse errors included (SYNTAX/LIMIT from the parser). With
-  // `stop_on_error`, stops after the first failure. A transaction left open at the end of the
+  // result per statement, parse errors included (SYNTAX/LIMIT from the parser), and passing
+  // each to hooks.on_result as it completes. With `stop_on_error`, stops after the first
+  // failure. A transaction left open at the end of the
   // script stays open (a REPL runs one input at a time); see AbortTransaction.
-  std::vector<Result<StatementResult>> Execute(std::string_view script, bool stop_on_error = false);
+  std::vector<Result<StatementResult>> Execute(std::string_view script, bool stop_on_error = false,
+                                               const StatementHooks& hooks = {});
 
   // Runs one parsed statement; `source` is the text it was parsed from (positions and the
   // statement text a commit records refer to it). Never half-writes: a failure leaves the
   // store, and an open transaction's batch, as they were.
-  Result<StatementResult> ExecuteStatement(const Statement& statement, std::string_view source);
+  Result<StatementResult> ExecuteStatement(const Statement& statement, std::string_view source,
+                                           const StatementHooks& hooks = {});
 
   bool in_transaction() const { return txn_.has_value(); }
   // Discards an open transaction's writes (no-op without one). For a session that ends.
@@ -112,6 +135,9 @@ class Executor {
   Result<StatementResult> ShowMemories();
   Result<StatementResult> ShowSnapshots(const ShowSnapshotsStatement& show);
   Result<StatementResult> ShowStats();
+  // generate_statement.cc
+  Result<StatementResult> Generate(const GenerateStatement& generate, std::size_t position,
+                                   const StatementHooks& hooks);
   // version_statements.cc
   Result<StatementResult> Snapshot(const SnapshotStatement& snapshot, std::size_t position);
   Result<StatementResult> Rollback(const RollbackStatement& rollback, std::string_view text);

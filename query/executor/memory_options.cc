@@ -1,6 +1,7 @@
 #include "query/executor/memory_options.h"
 
-#include "query/executor/result.h"
+#include "client/json.h"
+#include "engram/statement_result.h"
 
 namespace engram::query {
 namespace {

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "query/executor/result.h"
+#include "engram/statement_result.h"
 #include "storage/types.h"
 
 namespace engram::query::internal {

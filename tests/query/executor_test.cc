@@ -8,8 +8,8 @@
 #include <regex>
 #include <string>
 
+#include "engram/statement_result.h"
 #include "query/executor/memory_options.h"
-#include "query/executor/result.h"
 #include "tests/storage/test_store.h"
 
 namespace engram::query {
@@ -389,7 +389,7 @@ TEST_F(ExecutorTest, UnbuiltMechanismsFailCleanly) {
       {"FORGET a PREFIX ID 1", "prefix reuse"},
       {"GENERATE 'p' USING a", "memory mechanisms"},
       {"GENERATE 'p' AFTER PREFIX a", "prefix reuse"},
-      {"GENERATE 'p' MAX 3", "compute co-process"},
+      {"GENERATE 'p' MAX 3", "model co-process"},
       {"WRITE ghost 'x'", "episodic memory"},
   };
   for (bool in_transaction : {false, true}) {

@@ -1,6 +1,6 @@
-// StatementResult: what one executed statement returns, as typed fields and rows, and its two
-// renderings: contract.md's JSON (`{"ok": true, ...fields..., "rows": [...]}`) and a text table
-// for the CLI (docs/query-language.md §4 "Results").
+// engram/statement_result.h — what one executed statement returns, as typed fields and rows,
+// and its renderings: contract.md's JSON (`{"ok": true, ...fields..., "rows": [...]}`) and a
+// text table (docs/query-language.md §4 "Results").
 //
 // A result is the statement's form name (for display), its scalar fields in output order (the
 // names are exactly those of docs/query-language.md §5 and contract.md), and, for statements
@@ -8,8 +8,8 @@
 // double or a string.
 //
 // Thread-safety: plain values; the functions are pure.
-#ifndef ENGRAM_QUERY_EXECUTOR_RESULT_H_
-#define ENGRAM_QUERY_EXECUTOR_RESULT_H_
+#ifndef ENGRAM_STATEMENT_RESULT_H_
+#define ENGRAM_STATEMENT_RESULT_H_
 
 #include <cstdint>
 #include <optional>
@@ -18,10 +18,9 @@
 #include <variant>
 #include <vector>
 
-#include "client/json.h"  // JsonString, shared with the CLI
 #include "engram/status.h"
 
-namespace engram::query {
+namespace engram {
 
 // A typed output value; std::monostate is JSON null.
 using Value = std::variant<std::monostate, bool, std::int64_t, std::uint64_t, double, std::string>;
@@ -71,6 +70,6 @@ std::string ToJson(const Result<StatementResult>& result);
 // ASCII table with a header (or "(no rows)"). Ends with a newline; "OK\n" for an empty result.
 std::string ToTable(const StatementResult& result);
 
-}  // namespace engram::query
+}  // namespace engram
 
-#endif  // ENGRAM_QUERY_EXECUTOR_RESULT_H_
+#endif  // ENGRAM_STATEMENT_RESULT_H_

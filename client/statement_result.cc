@@ -1,11 +1,13 @@
-#include "query/executor/result.h"
+#include "engram/statement_result.h"
+
+#include "client/json.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <ctime>
 
-namespace engram::query {
+namespace engram {
 namespace {
 
 // Appends `"key": json` to an object body that starts with '{'.
@@ -164,4 +166,4 @@ std::string ToTable(const StatementResult& result) {
   return out + rule();
 }
 
-}  // namespace engram::query
+}  // namespace engram

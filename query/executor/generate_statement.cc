@@ -1,0 +1,117 @@
+// GENERATE without memories (docs/query-language.md §5.9): the model continues the prompt
+// through the compute co-process. Reads nothing from the store and commits nothing.
+#include <random>
+#include <string>
+
+#include "query/executor/executor.h"
+#include "query/executor/statement_helpers.h"
+#include "query/language/limits.h"
+
+namespace engram::query {
+namespace {
+
+using internal::Pos;
+
+constexpr int kDefaultMaxTokens = 256;
+constexpr double kDefaultTemperature = 1.0;
+constexpr double kDefaultTopP = 0.9;
+
+// The result's `finish`: why the generation stopped (compute::StopReason's frozen values).
+std::string_view FinishName(int stop_reason) {
+  switch (stop_reason) {
+    case 0:
+      return "length";  // MAX reached
+    case 1:
+      return "end";  // the model ended the text (BOS)
+    case 2:
+      return "context";  // the context window is full
+    case 3:
+      return "cancelled";
+    default:
+      return "error";
+  }
+}
+
+// A fresh seed for a GENERATE without SEED; returned in the result so the output can be
+// reproduced. Never 0 (the sampler replaces 0 by a constant, which would hide the draw).
+std::uint64_t DrawSeed() {
+  std::random_device device;
+  std::uint64_t seed = 0;
+  while (seed == 0) seed = (std::uint64_t{device()} << 32) ^ device();
+  return seed;
+}
+
+}  // namespace
+
+Result<StatementResult> Executor::Generate(const GenerateStatement& generate, std::size_t position,
+                                           const StatementHooks& hooks) {
+  if (!options_.compute) {
+    return Status::Error(ErrorCode::kCompute,
+                         "GENERATE needs the model co-process, and this session has none",
+                         Pos(position));
+  }
+  Result<ComputeLink*> link = options_.compute();
+  if (!link.ok()) {
+    return Status::Error(link.status().code(), link.status().message(), Pos(position));
+  }
+  ComputeLink& compute = **link;
+  const auto at = [position](const Status& status) {
+    return Status::Error(status.code(), "GENERATE: " + status.message(), Pos(position));
+  };
+
+  Result<ModelInfo> model = compute.Model();
+  if (!model.ok()) return at(model.status());
+  Result<std::vector<int>> prompt = compute.Tokenize(generate.prompt.value);
+  if (!prompt.ok()) return at(prompt.status());
+
+  // The window must hold the prompt and every new token: an explicit MAX that does not fit is
+  // an error, the default MAX shrinks to what fits.
+  const auto window = static_cast<std::uint64_t>(model->seq_len);
+  const std::uint64_t prompt_tokens = prompt->size();
+  if (prompt_tokens >= window) {
+    return Status::Error(ErrorCode::kLimit,
+                         "the prompt is " + std::to_string(prompt_tokens) +
+                             " tokens; the model's context window is " + std::to_string(window) +
+                             " and leaves no room to generate",
+                         Pos(generate.prompt.position));
+  }
+  std::uint64_t max_tokens = std::min<std::uint64_t>(kDefaultMaxTokens, window - prompt_tokens);
+  if (generate.max_tokens) {
+    max_tokens = generate.max_tokens->value;
+    if (prompt_tokens + max_tokens > window) {
+      return Status::Error(ErrorCode::kLimit,
+                           "MAX " + std::to_string(max_tokens) + " after a prompt of " +
+                               std::to_string(prompt_tokens) +
+                               " tokens passes the model's context window of " +
+                               std::to_string(window) + " (at most " +
+                               std::to_string(window - prompt_tokens) + " new tokens fit)",
+                           Pos(generate.max_tokens->position));
+    }
+  }
+
+  GenerateParams params;
+  params.prompt_tokens = std::move(*prompt);
+  params.max_new_tokens = static_cast<int>(max_tokens);
+  params.temperature =
+      static_cast<float>(generate.temperature ? generate.temperature->value : kDefaultTemperature);
+  params.top_p = static_cast<float>(generate.top_p ? generate.top_p->value : kDefaultTopP);
+  params.seed = generate.seed ? generate.seed->value : DrawSeed();
+  params.stream = static_cast<bool>(hooks.on_text) || hooks.cancel != nullptr;
+
+  const auto on_chunk = [&hooks](const GenerateChunk& chunk) {
+    if (hooks.on_text && !chunk.text.empty()) hooks.on_text(chunk.text);
+    return hooks.cancel == nullptr || !hooks.cancel->load();
+  };
+  Result<GenerateResult> generated = compute.Generate(params, on_chunk);
+  if (!generated.ok()) return at(generated.status());
+
+  StatementResult result = internal::Named("GENERATE");
+  result.Add("text", generated->text)
+      .Add("tokens", static_cast<std::uint64_t>(generated->tokens.size()))
+      .Add("seed", params.seed)
+      .Add("finish", std::string(FinishName(generated->stop_reason)))
+      .Add("prompt_tokens", prompt_tokens);
+  return result;
+}
+
+}  // namespace engram::query
