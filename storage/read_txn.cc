@@ -1,4 +1,5 @@
 // ReadTxn: as-of reads, listings, tensors, history, diff and snapshots on one read snapshot.
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -191,13 +192,20 @@ Result<TensorView> ReadTxn::Tensor(const TensorRef& tensor) const {
 }
 
 Result<std::vector<HistoryEntry>> ReadTxn::History(const Tenant& tenant, std::string_view memory,
-                                                   std::size_t limit) const {
+                                                   std::size_t limit, Version as_of) const {
   ENGRAM_RETURN_IF_ERROR(ValidateName(memory, "memory"));
   std::vector<HistoryEntry> out;
   std::string prefix = keys::MemoryPrefix(tenant, memory);
   ENGRAM_ASSIGN_OR_RETURN(lmdb::Cursor cursor,
                           lmdb::Cursor::Open(impl_->txn, impl_->dbi().memory_log));
-  std::string past = prefix + std::string(8, '\xff') + '\0';
+  const Version last = std::min(as_of, head_);
+  // The first key past `last`: the entry for version last + 1, or past every version.
+  std::string past = prefix;
+  if (last < kHeadVersion) {
+    keys::AppendU64Be(&past, last + 1);
+  } else {
+    past += std::string(8, '\xff') + '\0';
+  }
   ENGRAM_ASSIGN_OR_RETURN(bool found, cursor.Seek(past));
   bool more = false;
   if (found) {
@@ -208,7 +216,7 @@ Result<std::vector<HistoryEntry>> ReadTxn::History(const Tenant& tenant, std::st
   while (more && cursor.key().size() == prefix.size() + 8 &&
          cursor.key().substr(0, prefix.size()) == prefix && (limit == 0 || out.size() < limit)) {
     Version version = keys::ReadU64Be(cursor.key().substr(prefix.size()));
-    if (version <= head_) {
+    if (version <= last) {
       std::string_view value;
       ENGRAM_ASSIGN_OR_RETURN(
           bool has, impl_->txn.Get(impl_->dbi().commits, keys::CommitKey(version), &value));

@@ -95,9 +95,11 @@ class ReadTxn {
   // blob is missing), CORRUPT (a checksum fails).
   Result<TensorView> Tensor(const TensorRef& tensor) const;
 
-  // Commits that changed `memory`, newest first (`limit` 0: all).
+  // Commits that changed `memory` up to version `as_of` (kHeadVersion: the head), newest first
+  // (`limit` 0: all).
   Result<std::vector<HistoryEntry>> History(const Tenant& tenant, std::string_view memory,
-                                            std::size_t limit = 0) const;
+                                            std::size_t limit = 0,
+                                            Version as_of = kHeadVersion) const;
 
   // One commit. NOTFOUND when there is none or it belongs to another tenant.
   Result<CommitInfo> Commit(const Tenant& tenant, Version version) const;

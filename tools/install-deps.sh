@@ -19,6 +19,8 @@ packages=(
   libxxhash-dev
   libreadline-dev
   libgtest-dev libbenchmark-dev
+  # the fuzz smoke of the test command (tools/fuzz-smoke.sh): clang and its libFuzzer runtime
+  clang libclang-rt-14-dev
 )
 
 if [[ "${1:-}" == "--list" ]]; then

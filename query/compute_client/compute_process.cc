@@ -140,6 +140,9 @@ Result<std::unique_ptr<ComputeProcess>> ComputeProcess::Spawn(const SpawnOptions
   }
   if (pid == 0) {
     // Only async-signal-safe calls from here to exec. dup2 clears O_CLOEXEC on the copies.
+    // A process group of its own: a Ctrl-C typed at the engine's terminal (the REPL cancels a
+    // GENERATE with it) must not reach the co-process. The lifeline still ends it with us.
+    ::setpgid(0, 0);
     ::dup2(out[1], STDOUT_FILENO);
     if (life[0] == kChildLifelineFd) {
       ::fcntl(kChildLifelineFd, F_SETFD, 0);  // dup2 onto itself would keep O_CLOEXEC

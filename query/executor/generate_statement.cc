@@ -95,20 +95,35 @@ Result<StatementResult> Executor::Generate(const GenerateStatement& generate, st
   params.temperature =
       static_cast<float>(generate.temperature ? generate.temperature->value : kDefaultTemperature);
   params.top_p = static_cast<float>(generate.top_p ? generate.top_p->value : kDefaultTopP);
-  params.seed = generate.seed ? generate.seed->value : DrawSeed();
+  // Greedy decoding uses no randomness: without SEED it needs none (the result's seed is null).
+  const bool greedy = params.temperature == 0.0f;
+  if (generate.seed) {
+    params.seed = generate.seed->value;
+  } else if (!greedy) {
+    params.seed = DrawSeed();
+  }
   params.stream = static_cast<bool>(hooks.on_text) || hooks.cancel != nullptr;
 
-  const auto on_chunk = [&hooks](const GenerateChunk& chunk) {
-    if (hooks.on_text && !chunk.text.empty()) hooks.on_text(chunk.text);
+  std::size_t streamed = 0;  // bytes passed to on_text
+  const auto on_chunk = [&hooks, &streamed](const GenerateChunk& chunk) {
+    if (hooks.on_text && !chunk.text.empty()) {
+      hooks.on_text(chunk.text);
+      streamed += chunk.text.size();
+    }
     return hooks.cancel == nullptr || !hooks.cancel->load();
   };
   Result<GenerateResult> generated = compute.Generate(params, on_chunk);
   if (!generated.ok()) return at(generated.status());
+  // After a cancel the tokens already under way arrive in the final reply only: pass them on
+  // too, so that what on_text saw is always the result's text.
+  if (hooks.on_text && streamed < generated->text.size()) {
+    hooks.on_text(std::string_view(generated->text).substr(streamed));
+  }
 
   StatementResult result = internal::Named("GENERATE");
   result.Add("text", generated->text)
       .Add("tokens", static_cast<std::uint64_t>(generated->tokens.size()))
-      .Add("seed", params.seed)
+      .Add("seed", generate.seed || !greedy ? Value(params.seed) : Value())
       .Add("finish", std::string(FinishName(generated->stop_reason)))
       .Add("prompt_tokens", prompt_tokens);
   return result;

@@ -140,7 +140,7 @@ Result<StatementResult> Executor::ShowMemories() {
     Value version;
     Value created;
     if (txn_ == std::nullopt || txn_->batch.Find(key) == nullptr) {
-      ENGRAM_ASSIGN_OR_RETURN(auto history, read.History(options_.tenant, name, 1));
+      ENGRAM_ASSIGN_OR_RETURN(auto history, read.History(options_.tenant, name, 1, StateVersion()));
       if (!history.empty()) version = history.front().version;
       ENGRAM_ASSIGN_OR_RETURN(auto record, read.Get(options_.tenant, key, StateVersion()));
       if (record) created = record->version;

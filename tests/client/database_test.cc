@@ -78,6 +78,9 @@ TEST(DatabaseTest, SeededSamplingIsReproducibleAndUnseededReturnsItsSeed) {
   StatementResult b = Ok(*db, "GENERATE 'Lily and Ben' SEED 42 MAX 24");
   EXPECT_EQ(Text(a, "text"), Text(b, "text"));
   EXPECT_EQ(a.U64("seed"), std::optional<std::uint64_t>(42));
+  StatementResult greedy = Ok(*db, "GENERATE 'Lily and Ben' MAX 4 TEMPERATURE 0");
+  ASSERT_NE(greedy.Find("seed"), nullptr);
+  EXPECT_TRUE(std::holds_alternative<std::monostate>(*greedy.Find("seed")));  // greedy: no seed
   StatementResult c = Ok(*db, "GENERATE 'Lily and Ben' MAX 24");
   auto seed = c.U64("seed");
   ASSERT_TRUE(seed.has_value());
@@ -106,9 +109,11 @@ TEST(DatabaseTest, CancelStopsAGeneration) {
   ASSERT_NE(db, nullptr);
   std::atomic<bool> cancel{false};
   int pieces = 0;
+  std::string streamed;
   ExecuteOptions options;
   options.cancel = &cancel;
-  options.on_text = [&](std::string_view) {
+  options.on_text = [&](std::string_view piece) {
+    streamed += piece;
     if (++pieces == 3) cancel = true;
   };
   // The cancel reaches the co-process within a round trip; tokens already on the way still
@@ -117,6 +122,8 @@ TEST(DatabaseTest, CancelStopsAGeneration) {
   EXPECT_EQ(Text(result, "finish"), "cancelled");
   EXPECT_LT(result.U64("tokens").value_or(999), 500u);
   EXPECT_GE(result.U64("tokens").value_or(0), 3u);
+  // Tokens under way when the cancel went out reach on_text too.
+  EXPECT_EQ(streamed, Text(result, "text"));
 }
 
 TEST(DatabaseTest, TheModelIsBoundAtFirstUse) {

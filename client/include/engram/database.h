@@ -114,7 +114,8 @@ class Database {
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
 
-  // A new session for `tenant` (1-64 bytes of [A-Za-z0-9_.-]). Errors: SYNTAX (bad name).
+  // A new session for `tenant`: 1-64 bytes of letters, digits and "_", starting with a letter or
+  // "_" (the rule of memory names). Errors: SYNTAX (bad name).
   Result<std::unique_ptr<Session>> OpenSession(std::string_view tenant = "default");
 
   // Runs `script` in the built-in session of the tenant "default" (see Session::Execute).
