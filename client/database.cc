@@ -110,6 +110,12 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path,
     if (!address.ok()) return address.status().WithContext("--compute");
     impl->link_options.address = *address;
   }
+  if (!options.model.empty()) {
+    std::error_code ec;
+    if (!std::filesystem::exists(options.model, ec)) {
+      return NotFoundError("model path '" + options.model + "' not found");
+    }
+  }
   storage::OpenOptions store_options;
   store_options.read_only = options.read_only;
   store_options.create_if_missing = options.create_if_missing && !options.read_only;

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -187,6 +188,12 @@ TEST(DatabaseTest, BadOptionsFailAtOpen) {
   db = Database::Open(dir.path() + "/missing", options);
   ASSERT_FALSE(db.ok());
   EXPECT_EQ(db.status().code(), ErrorCode::kNotFound);
+  options = TestOptions();
+  options.model = dir.path() + "/no-such-model";
+  db = Database::Open(dir.path() + "/db", options);
+  ASSERT_FALSE(db.ok());
+  EXPECT_EQ(db.status().code(), ErrorCode::kNotFound);
+  EXPECT_FALSE(std::filesystem::exists(dir.path() + "/db"));  // nothing created
 }
 
 }  // namespace

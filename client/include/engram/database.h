@@ -105,9 +105,10 @@ class Session {
 class Database {
  public:
   // Opens (creating when missing, unless told not to) the database in directory `path`.
-  // Errors: NOTFOUND (missing and create_if_missing is false), CONFLICT (another process has
-  // it open for writing), CORRUPT (not an engram database or a newer format), SYNTAX (a
-  // malformed compute_address), INTERNAL (file system errors).
+  // Errors: NOTFOUND (missing and create_if_missing is false; a `model` path that does not
+  // exist), CONFLICT (another process has it open for writing), CORRUPT (not an engram
+  // database or a newer format), SYNTAX (a malformed compute_address), INTERNAL (file system
+  // errors).
   static Result<std::unique_ptr<Database>> Open(const std::string& path,
                                                 const DatabaseOptions& options = {});
   ~Database();
