@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "tests/cli/engram_process.h"
-#include "tests/cli/json_reader.h"
+#include "client/json_reader.h"
 #include "tests/storage/test_store.h"
 
 namespace engram::testing {

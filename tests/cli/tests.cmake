@@ -3,7 +3,6 @@ engram_add_test(cli_statement_tests
   SOURCES
     cli/statements_test.cc
     cli/engram_process.cc
-    cli/json_reader.cc
     storage/test_store.cc
-  LIBS engram_storage util)
+  LIBS engram_storage engram_json util)
 add_dependencies(cli_statement_tests engram engram-compute)

@@ -1,10 +1,14 @@
-// A small JSON reader for the CLI tests: parses one JSON text (a jsonlines line) into a tree, so
-// tests can check the shapes of contract.md's results field by field.
+// A small JSON reader: parses one JSON text (a jsonlines line, a data file) into a tree. Used by
+// the CLI tests to check contract.md's result shapes field by field, and by tools that read the
+// shared data sets.
 //
-// Numbers are kept as their text and as a double; integers up to 2^64-1 read exactly with U64().
-// Not for production: no depth limit, no \u surrogate pairing beyond the BMP.
-#ifndef ENGRAM_TESTS_CLI_JSON_READER_H_
-#define ENGRAM_TESTS_CLI_JSON_READER_H_
+// Numbers are kept as their text; integers up to 2^64-1 read exactly with U64(). Nesting deeper
+// than kMaxJsonDepth is rejected (no unbounded recursion on hostile input); \u escapes outside
+// the BMP are not paired into surrogates.
+//
+// Thread-safety: pure functions; a Json is a plain value.
+#ifndef ENGRAM_CLIENT_JSON_READER_H_
+#define ENGRAM_CLIENT_JSON_READER_H_
 
 #include <cstdint>
 #include <map>
@@ -14,7 +18,9 @@
 #include <string_view>
 #include <vector>
 
-namespace engram::testing {
+namespace engram {
+
+inline constexpr int kMaxJsonDepth = 256;
 
 struct Json {
   enum class Type { kNull, kBool, kNumber, kString, kArray, kObject };
@@ -42,6 +48,6 @@ std::optional<Json> ParseJson(std::string_view text);
 // Each non-empty line of `text` parsed; a malformed line becomes nullopt in its place.
 std::vector<std::optional<Json>> ParseJsonLines(std::string_view text);
 
-}  // namespace engram::testing
+}  // namespace engram
 
-#endif  // ENGRAM_TESTS_CLI_JSON_READER_H_
+#endif  // ENGRAM_CLIENT_JSON_READER_H_

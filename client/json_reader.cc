@@ -1,9 +1,9 @@
-#include "tests/cli/json_reader.h"
+#include "client/json_reader.h"
 
 #include <cctype>
 #include <charconv>
 
-namespace engram::testing {
+namespace engram {
 namespace {
 
 class Parser {
@@ -122,6 +122,8 @@ class Parser {
   }
 
   std::optional<Json> Array() {
+    const DepthGuard guard(depth_);
+    if (depth_ > kMaxJsonDepth) return std::nullopt;
     Json json;
     json.type = Json::Type::kArray;
     Eat('[');
@@ -136,6 +138,8 @@ class Parser {
   }
 
   std::optional<Json> Object() {
+    const DepthGuard guard(depth_);
+    if (depth_ > kMaxJsonDepth) return std::nullopt;
     Json json;
     json.type = Json::Type::kObject;
     Eat('{');
@@ -152,8 +156,18 @@ class Parser {
     return json;
   }
 
+  // Counts the arrays and objects open around the current position.
+  struct DepthGuard {
+    explicit DepthGuard(int& depth) : depth_(depth) { ++depth_; }
+    ~DepthGuard() { --depth_; }
+    DepthGuard(const DepthGuard&) = delete;
+    DepthGuard& operator=(const DepthGuard&) = delete;
+    int& depth_;
+  };
+
   std::string_view text_;
   std::size_t at_ = 0;
+  int depth_ = 0;
 };
 
 const Json& NullJson() {
@@ -214,4 +228,4 @@ std::vector<std::optional<Json>> ParseJsonLines(std::string_view text) {
   return lines;
 }
 
-}  // namespace engram::testing
+}  // namespace engram

@@ -1,0 +1,201 @@
+// engram-encoder-eval: the encoder study's main protocol (docs/episodic.md §6;
+// tools/research/episodic_encoder/data.py + study.py evaluate()) on the C++ encoder.
+//
+//   engram-encoder-eval [--idf FILE] [--word-factor FILE] [--no-char] [--dim 4096]
+//                       [--data DIR] [--write-held-out FILE]
+//
+// Memory: every known_1000 fact as "prompt attribute". Queries: each fact's prompt (prompt@1),
+// its subject in every other template of its relation (paraphrase@1), and 1,000 book sentences
+// of 5-40 words sampled exactly as data.py does (random.Random(12345).sample over the candidate
+// sentences, replicated) whose best cosine is reported as percentiles. --write-held-out writes
+// the paragraphs holding the sampled sentences (one per line) for engram-idf-build
+// --exclude-paragraphs. --data defaults to ../shared/data relative to the source tree.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "client/json_reader.h"
+#include "compute/episodic/ngram_encoder.h"
+#include "tools/episodic/book_text.h"
+
+namespace {
+
+namespace ep = engram::compute::episodic;
+
+struct Fact {
+  std::string subject, attribute, templ, prompt, relation;
+};
+
+double Percentile(std::vector<double> xs, double p) {  // study.py pct(): linear interpolation
+  std::sort(xs.begin(), xs.end());
+  const double k = static_cast<double>(xs.size() - 1) * p / 100.0;
+  const auto f = static_cast<std::size_t>(std::floor(k));
+  const auto c = static_cast<std::size_t>(std::ceil(k));
+  return xs[f] + (xs[c] - xs[f]) * (k - static_cast<double>(f));
+}
+
+std::string Format(const std::string& templ, const std::string& subject) {
+  std::string out = templ;
+  const std::size_t at = out.find("{}");
+  if (at != std::string::npos) out.replace(at, 2, subject);
+  return out;
+}
+
+int Fail(const engram::Status& status) {
+  std::fprintf(stderr, "%s\n", status.ToString().c_str());
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string idf_path, factor_path, held_out_path;
+  std::string data_dir = std::string(ENGRAM_SOURCE_DIR) + "/../shared/data";
+  ep::EncoderOptions options;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    const bool has_value = i + 1 < argc;
+    if (arg == "--idf" && has_value) {
+      idf_path = argv[++i];
+    } else if (arg == "--word-factor" && has_value) {
+      factor_path = argv[++i];
+    } else if (arg == "--no-char") {
+      options.use_char = false;
+    } else if (arg == "--dim" && has_value) {
+      options.dim = static_cast<std::uint32_t>(std::atoi(argv[++i]));
+    } else if (arg == "--data" && has_value) {
+      data_dir = argv[++i];
+    } else if (arg == "--write-held-out" && has_value) {
+      held_out_path = argv[++i];
+    } else {
+      std::fprintf(stderr,
+                   "usage: engram-encoder-eval [--idf FILE] [--word-factor FILE] [--no-char] "
+                   "[--dim C] [--data DIR] [--write-held-out FILE]\n");
+      return 2;
+    }
+  }
+  std::shared_ptr<const ep::IdfTable> idf, factor;
+  for (auto [path, table] : {std::pair{&idf_path, &idf}, std::pair{&factor_path, &factor}}) {
+    if (path->empty()) continue;
+    auto loaded = ep::IdfTable::Load(*path);
+    if (!loaded.ok()) return Fail(loaded.status());
+    *table = std::make_shared<const ep::IdfTable>(std::move(loaded).value());
+  }
+  auto encoder = ep::NgramEncoder::Create(options, idf, factor);
+  if (!encoder.ok()) return Fail(encoder.status());
+
+  // Facts and templates (data.py build()).
+  auto json_text = engram::tools::ReadFile(data_dir + "/editing/known_1000.json");
+  if (!json_text.ok()) return Fail(json_text.status());
+  auto json = engram::ParseJson(*json_text);
+  if (!json) return Fail(engram::CorruptError("known_1000.json: malformed"));
+  std::vector<Fact> facts;
+  std::map<std::string, std::vector<std::string>> templates;
+  for (const auto& item : json->items) {
+    facts.push_back({item["subject"].text, item["attribute"].text, item["template"].text,
+                     item["prompt"].text, item["relation_id"].text});
+    auto& list = templates[facts.back().relation];
+    if (std::find(list.begin(), list.end(), facts.back().templ) == list.end()) {
+      list.push_back(facts.back().templ);
+    }
+  }
+  std::vector<std::pair<std::size_t, std::string>> prompt_q, para_q;
+  for (std::size_t i = 0; i < facts.size(); ++i) {
+    prompt_q.emplace_back(i, facts[i].prompt);
+    for (const std::string& t : templates[facts[i].relation]) {
+      if (t != facts[i].templ) para_q.emplace_back(i, Format(t, facts[i].subject));
+    }
+  }
+
+  // Unrelated book sentences (data.py: sorted files, paragraphs, sentences of 5-40 words).
+  std::vector<std::string> book_files;  // sorted by name, as os.listdir + sorted()
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(data_dir + "/books", error)) {
+    book_files.push_back(entry.path().string());
+  }
+  if (error) return Fail(engram::NotFoundError(data_dir + "/books: " + error.message()));
+  std::sort(book_files.begin(), book_files.end());
+  std::vector<std::string> paragraphs;
+  for (const std::string& file : book_files) {
+    auto text = engram::tools::ReadFile(file);
+    if (!text.ok()) return Fail(text.status());
+    for (std::string& p : engram::tools::Paragraphs(*text)) paragraphs.push_back(std::move(p));
+  }
+  std::vector<std::pair<std::size_t, std::string>> sentences;  // (paragraph, sentence)
+  std::vector<std::size_t> candidates;
+  for (std::size_t pi = 0; pi < paragraphs.size(); ++pi) {
+    for (std::string& s : engram::tools::Sentences(paragraphs[pi])) {
+      const int n = engram::tools::CountWords(s);
+      if (n >= 5 && n <= 40) candidates.push_back(sentences.size());
+      sentences.emplace_back(pi, std::move(s));
+    }
+  }
+  engram::tools::PythonRandom rng(12345);
+  std::vector<std::size_t> pick;
+  for (std::uint64_t k : rng.SampleIndices(candidates.size(), 1000)) {
+    pick.push_back(candidates[k]);
+  }
+  std::sort(pick.begin(), pick.end());
+  std::set<std::size_t> held;
+  for (std::size_t k : pick) held.insert(sentences[k].first);
+  if (!held_out_path.empty()) {
+    std::ofstream out(held_out_path, std::ios::trunc);
+    for (std::size_t pi : held) out << paragraphs[pi] << '\n';
+  }
+
+  // Memory and scoring (study.py evaluate(): first maximum wins).
+  std::vector<std::vector<std::pair<std::size_t, double>>> postings(options.dim);
+  for (std::size_t i = 0; i < facts.size(); ++i) {
+    const ep::SparseCode z = encoder->Encode(facts[i].prompt + " " + facts[i].attribute);
+    for (std::size_t k = 0; k < z.index.size(); ++k)
+      postings[z.index[k]].emplace_back(i, z.value[k]);
+  }
+  auto best = [&](const std::string& q) {
+    std::vector<double> score(facts.size(), 0.0);
+    const ep::SparseCode z = encoder->Encode(q);
+    for (std::size_t k = 0; k < z.index.size(); ++k) {
+      for (const auto& [i, y] : postings[z.index[k]]) score[i] += z.value[k] * y;
+    }
+    const std::size_t b =
+        static_cast<std::size_t>(std::max_element(score.begin(), score.end()) - score.begin());
+    return std::pair{b, score[b]};
+  };
+  std::size_t prompt_hits = 0, para_hits = 0;
+  for (const auto& [i, q] : prompt_q) prompt_hits += best(q).first == i;
+  std::vector<double> para_scores, unrel_scores;
+  for (const auto& [i, q] : para_q) {
+    const auto [b, s] = best(q);
+    para_hits += b == i;
+    para_scores.push_back(s);
+  }
+  for (std::size_t k : pick) unrel_scores.push_back(best(sentences[k].second).second);
+
+  std::printf("facts=%zu paragraphs=%zu sentences=%zu candidates=%zu held_paragraphs=%zu\n",
+              facts.size(), paragraphs.size(), sentences.size(), candidates.size(), held.size());
+  std::printf("prompt@1=%.4f paraphrase@1=%.4f (n=%zu)\n",
+              static_cast<double>(prompt_hits) / static_cast<double>(prompt_q.size()),
+              static_cast<double>(para_hits) / static_cast<double>(para_q.size()), para_q.size());
+  std::printf("paraphrase best p5/50/95 = %.3f %.3f %.3f\n", Percentile(para_scores, 5),
+              Percentile(para_scores, 50), Percentile(para_scores, 95));
+  std::printf("unrelated best p5/50/95 = %.3f %.3f %.3f\n", Percentile(unrel_scores, 5),
+              Percentile(unrel_scores, 50), Percentile(unrel_scores, 95));
+  for (double t : {0.15, 0.2, 0.25, 0.3}) {
+    const double in = static_cast<double>(
+        std::count_if(para_scores.begin(), para_scores.end(), [t](double s) { return s >= t; }));
+    const double out = static_cast<double>(
+        std::count_if(unrel_scores.begin(), unrel_scores.end(), [t](double s) { return s < t; }));
+    std::printf("@%.2f paraphrase_in=%.3f unrelated_out=%.3f\n", t,
+                in / static_cast<double>(para_scores.size()),
+                out / static_cast<double>(unrel_scores.size()));
+  }
+  if (!held_out_path.empty()) std::printf("held-out paragraphs -> %s\n", held_out_path.c_str());
+  return 0;
+}
