@@ -1,7 +1,7 @@
 #!/bin/bash
 # Study 2 (docs/episodic.md §6 follow-up): stories IDF, shippable IDF tables, unknown-subject scope.
 set -e
-export ENGRAM_SHARED_DATA=${ENGRAM_SHARED_DATA:-/work/shared/data}
+export ENGRAM_SHARED_DATA=${ENGRAM_SHARED_DATA:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../../../../shared/data" && pwd)}
 cd "$(dirname "$0")"
 [ -d stories ] && [ "$(ls stories | wc -l)" -ge 2000 ] || ./gen_stories.sh stories 2000 2
 python3 data.py >/dev/null
