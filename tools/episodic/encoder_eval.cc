@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "client/flags.h"
 #include "client/json_reader.h"
 #include "compute/episodic/ngram_encoder.h"
 #include "tools/episodic/book_text.h"
@@ -57,31 +58,26 @@ int Fail(const engram::Status& status) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string idf_path, factor_path, held_out_path;
-  std::string data_dir = std::string(ENGRAM_SOURCE_DIR) + "/../shared/data";
-  ep::EncoderOptions options;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    const bool has_value = i + 1 < argc;
-    if (arg == "--idf" && has_value) {
-      idf_path = argv[++i];
-    } else if (arg == "--word-factor" && has_value) {
-      factor_path = argv[++i];
-    } else if (arg == "--no-char") {
-      options.use_char = false;
-    } else if (arg == "--dim" && has_value) {
-      options.dim = static_cast<std::uint32_t>(std::atoi(argv[++i]));
-    } else if (arg == "--data" && has_value) {
-      data_dir = argv[++i];
-    } else if (arg == "--write-held-out" && has_value) {
-      held_out_path = argv[++i];
-    } else {
-      std::fprintf(stderr,
-                   "usage: engram-encoder-eval [--idf FILE] [--word-factor FILE] [--no-char] "
-                   "[--dim C] [--data DIR] [--write-held-out FILE]\n");
-      return 2;
-    }
+  auto flags =
+      engram::Flags::Parse({argv + 1, argv + argc},
+                           {"idf", "word-factor", "dim", "data", "write-held-out"}, {"no-char"});
+  if (!flags.ok() || !flags->positional().empty()) {
+    if (!flags.ok()) std::fprintf(stderr, "%s\n", flags.status().ToString().c_str());
+    std::fprintf(stderr,
+                 "usage: engram-encoder-eval [--idf FILE] [--word-factor FILE] [--no-char] "
+                 "[--dim C] [--data DIR] [--write-held-out FILE]\n");
+    return 2;
   }
+  ep::EncoderOptions options;
+  options.use_char = !flags->Has("no-char");
+  auto dim = flags->Int("dim", options.dim);
+  if (!dim.ok()) return Fail(dim.status());
+  options.dim = static_cast<std::uint32_t>(*dim);
+  const std::string idf_path = flags->String("idf");
+  const std::string factor_path = flags->String("word-factor");
+  const std::string held_out_path = flags->String("write-held-out");
+  const std::string data_dir =
+      flags->String("data", std::string(ENGRAM_SOURCE_DIR) + "/../shared/data");
   std::shared_ptr<const ep::IdfTable> idf, factor;
   for (auto [path, table] : {std::pair{&idf_path, &idf}, std::pair{&factor_path, &factor}}) {
     if (path->empty()) continue;
