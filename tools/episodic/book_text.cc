@@ -1,6 +1,7 @@
 #include "tools/episodic/book_text.h"
 
 #include <cmath>
+#include <cstdio>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -29,6 +30,11 @@ std::string CollapseSpaces(std::string_view s) {
 }
 
 }  // namespace
+
+int Fail(const Status& status) {
+  std::fprintf(stderr, "%s\n", status.ToString().c_str());
+  return 1;
+}
 
 Result<std::string> ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

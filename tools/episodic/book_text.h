@@ -17,6 +17,9 @@ namespace engram::tools {
 // The whole file; NOTFOUND when it cannot be read.
 Result<std::string> ReadFile(const std::string& path);
 
+// For the tools' main(): prints `status` to stderr and returns the exit status 1.
+int Fail(const Status& status);
+
 // Paragraphs as data.py's book_paragraphs(): split at "\n\s*\n", each paragraph's whitespace
 // runs collapsed to one space and trimmed, empty ones dropped.
 std::vector<std::string> Paragraphs(std::string_view text);

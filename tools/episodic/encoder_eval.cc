@@ -50,12 +50,9 @@ std::string Format(const std::string& templ, const std::string& subject) {
   return out;
 }
 
-int Fail(const engram::Status& status) {
-  std::fprintf(stderr, "%s\n", status.ToString().c_str());
-  return 1;
-}
-
 }  // namespace
+
+using engram::tools::Fail;
 
 int main(int argc, char** argv) {
   auto flags =

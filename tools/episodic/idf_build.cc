@@ -32,12 +32,9 @@ int Usage() {
   return 2;
 }
 
-int Fail(const engram::Status& status) {
-  std::fprintf(stderr, "%s\n", status.ToString().c_str());
-  return 1;
-}
-
 }  // namespace
+
+using engram::tools::Fail;
 
 int main(int argc, char** argv) {
   engram::tools::BooksIdfOptions options;

@@ -20,12 +20,9 @@ int Usage() {
   return 2;
 }
 
-int Fail(const engram::Status& status) {
-  std::fprintf(stderr, "%s\n", status.ToString().c_str());
-  return 1;
-}
-
 }  // namespace
+
+using engram::tools::Fail;
 
 int main(int argc, char** argv) {
   auto flags = engram::Flags::Parse({argv + 1, argv + argc}, {"out", "bits"}, {});
