@@ -27,6 +27,16 @@ DecodeStream::DecodeStream(GenerationRequest request, int slot, int context_wind
       sampler_(request_.sampling),
       slot_(slot),
       context_window_(context_window) {
+  // Callers validate guides (ValidateGuides); the caps are enforced here too, so that no path
+  // can make a step's matching cost more than the documented bound.
+  if (request_.guides.size() > static_cast<std::size_t>(kMaxGuides)) {
+    request_.guides.resize(kMaxGuides);
+  }
+  for (MemoryGuide& guide : request_.guides) {
+    if (guide.tokens.size() > static_cast<std::size_t>(kMaxGuideTokens)) {
+      guide.tokens.resize(kMaxGuideTokens);
+    }
+  }
   if (request_.prompt_tokens.empty() || request_.max_new_tokens <= 0) {
     Finish(StopReason::kMaxTokens);
     return;
@@ -36,6 +46,7 @@ DecodeStream::DecodeStream(GenerationRequest request, int slot, int context_wind
     return;
   }
   input_token_ = request_.prompt_tokens.front();
+  if (!request_.guides.empty()) context_ = request_.prompt_tokens;
 }
 
 std::optional<int> DecodeStream::Advance(std::span<float> logits) {
@@ -47,13 +58,27 @@ std::optional<int> DecodeStream::Advance(std::span<float> logits) {
     input_token_ = request_.prompt_tokens[static_cast<std::size_t>(pos + 1)];
     return std::nullopt;
   }
-  const int next = sampler_.Sample(logits);
+  int next;
+  std::vector<GuideProposal> proposals;
+  if (!request_.guides.empty()) {
+    proposals = ProposeTokens(context_, request_.guides, request_.min_match,
+                              static_cast<int>(logits.size()));
+  }
+  if (proposals.empty()) {
+    next = sampler_.Sample(logits);  // the plain path, token-identical to llama2.c
+  } else if (request_.sampling.temperature == 0.0f || logits.size() == 1) {
+    next = GreedyMix(logits, proposals);
+  } else {
+    MixIntoLogits(logits, request_.sampling.temperature, proposals);
+    next = sampler_.Sample(logits);
+  }
   if (next == Tokenizer::kBos && request_.stop_at_bos) {
     Finish(StopReason::kBos);
     return std::nullopt;
   }
   ++generated_;
   input_token_ = next;
+  if (!request_.guides.empty()) context_.push_back(next);
   if (generated_ >= request_.max_new_tokens) {
     Finish(StopReason::kMaxTokens);
   } else if (position_ >= context_window_) {
@@ -67,6 +92,7 @@ Result<GenerationResult> GenerateSync(DecodeEngine& engine, GenerationRequest re
                                       int context_window) {
   if (request.prompt_tokens.empty())
     return SyntaxError("generation needs at least one prompt token");
+  ENGRAM_RETURN_IF_ERROR(ValidateGuides(request.guides));
   const int window = context_window > 0 ? std::min(context_window, engine.config().seq_len)
                                         : engine.config().seq_len;
   DecodeStream stream(std::move(request), /*slot=*/0, window);

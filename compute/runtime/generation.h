@@ -13,6 +13,7 @@
 
 #include "compute/model/sampler.h"
 #include "compute/runtime/decode_engine.h"
+#include "compute/runtime/memory_guide.h"
 
 namespace engram::compute {
 
@@ -32,6 +33,16 @@ struct GenerationRequest {
   int max_new_tokens = 256;        // 0 generates nothing
   SamplingParams sampling;
   bool stop_at_bos = true;
+  // Memory-conditioned decoding (docs/episodic.md §5; semantics in memory_guide.h): at each
+  // generated step every guide may propose the token that followed the longest suffix (>=
+  // min_match tokens, not crossing a BOS) of prompt + generated tokens inside its own tokens;
+  // p = λ·p_mem + (1 − λ)·p_model. A step where no guide proposes (always, with no guides) is the
+  // plain sampler's, token-identical to llama2.c. At most kMaxGuides guides of at most
+  // kMaxGuideTokens tokens, weights in (0, 1] (GenerateSync rejects others with SYNTAX; a
+  // DecodeStream ignores guides with an invalid weight). Cost per step: O(guides × guide length
+  // × match length).
+  std::vector<MemoryGuide> guides;
+  int min_match = 2;
 };
 
 class DecodeStream {
@@ -65,6 +76,7 @@ class DecodeStream {
 
   GenerationRequest request_;
   Sampler sampler_;
+  std::vector<int> context_;  // prompt + generated tokens, kept only when there are guides
   int slot_;
   int context_window_;
   int input_token_ = 0;
@@ -82,7 +94,7 @@ struct GenerationResult {
 
 // Runs `request` to completion on slot 0 of `engine`, calling on_token(prev, token) for every
 // generated token. `context_window` (0 = the model's) caps the positions used, prompt included.
-// Errors: those of DecodeEngine::Step, SYNTAX for an empty prompt.
+// Errors: those of DecodeEngine::Step, SYNTAX for an empty prompt or invalid guides.
 Result<GenerationResult> GenerateSync(DecodeEngine& engine, GenerationRequest request,
                                       const std::function<void(int prev, int token)>& on_token,
                                       int context_window = 0);
