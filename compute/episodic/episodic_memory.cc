@@ -26,6 +26,27 @@ std::int64_t Grain(std::int64_t work_per_index) {
   return std::max<std::int64_t>(1, 65536 / std::max<std::int64_t>(1, work_per_index));
 }
 
+// out (N x X, row-major) += sign · W (N x K) · B (K x X). Element (r, x) sums over k in order,
+// whatever the thread count: threads split the columns, never a sum. sign = ±1 is exact, so
+// sign −1 gives the same bits as subtracting.
+void AccumulateProduct(const double* w, const double* b, std::size_t n, std::size_t k,
+                       std::size_t x, double sign, double* out) {
+  const auto cols = static_cast<std::int64_t>(x);
+  at::parallel_for(
+      0, cols, Grain(static_cast<std::int64_t>(k * n)), [&](std::int64_t x0, std::int64_t x1) {
+        for (std::size_t i = 0; i < k; ++i) {
+          const double* brow = b + i * x;
+          for (std::size_t r = 0; r < n; ++r) {
+            const double f = sign * w[r * k + i];
+            double* orow = out + r * x;
+            for (auto j = static_cast<std::size_t>(x0); j < static_cast<std::size_t>(x1); ++j) {
+              orow[j] += f * brow[j];
+            }
+          }
+        }
+      });
+}
+
 Status CheckShapes(const EpisodicOptions& options, const MatrixView& z, const MatrixView& w,
                    std::int64_t row_limit, const char* row_limit_name) {
   ENGRAM_RETURN_IF_ERROR(CheckMatrix(z, "Z"));
@@ -158,18 +179,7 @@ Status EpisodicMemory::Update(const MatrixView& z, const MatrixView& w, int alph
     // 1. Uᵀ = W P (N x K); P is symmetric, so this is (P Wᵀ)ᵀ. Element (r, j) sums over i in
     //    order; columns are split between threads.
     std::vector<double> ut(sn * sk, 0.0);
-    at::parallel_for(0, k_dim, Grain(k_dim * n), [&](std::int64_t j0, std::int64_t j1) {
-      for (std::size_t i = 0; i < sk; ++i) {
-        const double* prow = pd + i * sk;
-        for (std::size_t r = 0; r < sn; ++r) {
-          const double wi = wd[r * sk + i];
-          double* out = ut.data() + r * sk;
-          for (auto j = static_cast<std::size_t>(j0); j < static_cast<std::size_t>(j1); ++j) {
-            out[j] += wi * prow[j];
-          }
-        }
-      }
-    });
+    AccumulateProduct(wd, pd, sn, sk, sk, 1.0, ut.data());
 
     // 2. T = α S = I + α W P Wᵀ (N x N), the upper triangle computed, mirrored.
     std::vector<double> t(sn * sn, 0.0);
@@ -232,18 +242,7 @@ Status EpisodicMemory::Update(const MatrixView& z, const MatrixView& w, int alph
 
     // 6. The residual R = Z − W M (N x C), each element summing over k in order; columns split.
     std::vector<double> res(zd, zd + sn * sc);
-    at::parallel_for(0, c_dim, Grain(k_dim * n), [&](std::int64_t c0, std::int64_t c1) {
-      for (std::size_t k = 0; k < sk; ++k) {
-        const double* mrow = md + k * sc;
-        for (std::size_t r = 0; r < sn; ++r) {
-          const double wk = wd[r * sk + k];
-          double* out = res.data() + r * sc;
-          for (auto c = static_cast<std::size_t>(c0); c < static_cast<std::size_t>(c1); ++c) {
-            out[c] -= wk * mrow[c];
-          }
-        }
-      }
-    });
+    AccumulateProduct(wd, md, sn, sk, sc, -1.0, res.data());
 
     for (const double v : gt) {
       if (!std::isfinite(v)) return ComputeError("the episodic update overflowed (gain)");
