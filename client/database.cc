@@ -60,10 +60,10 @@ struct Database::Impl {
   query::ExecutorOptions ExecutorOptionsFor(storage::Tenant tenant) {
     query::ExecutorOptions executor_options;
     executor_options.tenant = std::move(tenant);
-    {
+    executor_options.model_fingerprint = [this] {
       std::lock_guard lock(mutex);
-      executor_options.model_fingerprint = fingerprint;
-    }
+      return fingerprint;
+    };
     executor_options.compute = [this] { return Compute(); };
     return executor_options;
   }

@@ -47,8 +47,9 @@ namespace engram::query {
 struct ExecutorOptions {
   // The session's tenant (embedded use: "default").
   storage::Tenant tenant = storage::Tenant::Default();
-  // The database's model fingerprint, recorded in each new memory's attrs; empty: null.
-  std::string model_fingerprint;
+  // The database's model fingerprint as of now (it is bound at the model's first use, possibly
+  // by another session), recorded in each new memory's attrs; unset or empty: null.
+  std::function<std::string()> model_fingerprint;
   // Gives a ready link to the model co-process (starting it on first use and checking that it
   // serves the database's model), or the error why there is none (COMPUTE, MODEL). Called only
   // by statements that need the model. Unset: those statements fail with COMPUTE.

@@ -54,7 +54,9 @@ Result<StatementResult> Executor::CreateMemory(const CreateMemoryStatement& crea
     return Status::Error(ErrorCode::kExists, "memory '" + create.memory.value + "' exists",
                          Pos(create.memory.position));
   }
-  const std::string attrs = EncodeMemoryAttrs(options, options_.model_fingerprint);
+  const std::string fingerprint =
+      options_.model_fingerprint ? options_.model_fingerprint() : std::string();
+  const std::string attrs = EncodeMemoryAttrs(options, fingerprint);
   storage::RecordData data;
   data.attrs.resize(attrs.size());
   std::transform(attrs.begin(), attrs.end(), data.attrs.begin(),

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "storage/store.h"
 #include "tests/storage/test_store.h"
 
 namespace engram {
@@ -134,9 +135,28 @@ TEST(DatabaseTest, TheModelIsBoundAtFirstUse) {
     auto db = OpenOrDie(dir.path() + "/db");
     ASSERT_NE(db, nullptr);
     EXPECT_EQ(db->model_fingerprint(), "");
+    Ok(*db, "CREATE MEMORY early");  // the default session exists since Open
     ASSERT_TRUE(db->StartCompute().ok());
     fingerprint = db->model_fingerprint();
     EXPECT_EQ(fingerprint.size(), 32u);
+    Ok(*db, "CREATE MEMORY late");  // same session: sees the binding made since
+  }
+  {
+    auto store = storage::Store::Open(dir.path() + "/db", {.read_only = true});
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    auto read = (*store)->BeginRead();
+    ASSERT_TRUE(read.ok());
+    const auto attrs_of = [&](const std::string& memory) {
+      auto record = read->Get(storage::Tenant::Default(),
+                              storage::RecordKey{memory, storage::RecordKind::kMemory, 0});
+      EXPECT_TRUE(record.ok() && record->has_value()) << memory;
+      if (!record.ok() || !record->has_value()) return std::string();
+      const auto& bytes = (*record)->attrs;
+      return std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    };
+    EXPECT_NE(attrs_of("early").find("\"model\": null"), std::string::npos) << attrs_of("early");
+    EXPECT_NE(attrs_of("late").find("\"model\": \"" + fingerprint + "\""), std::string::npos)
+        << attrs_of("late");
   }
   auto db = OpenOrDie(dir.path() + "/db");
   ASSERT_NE(db, nullptr);

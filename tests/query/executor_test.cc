@@ -80,7 +80,7 @@ TEST_F(ExecutorTest, CreateMemoryCommitsOneVersionWithDefaultOptions) {
 }
 
 TEST_F(ExecutorTest, CreateMemoryRecordsTheModelFingerprint) {
-  Executor exec(*store_, ExecutorOptions{Tenant::Default(), "00ff"});
+  Executor exec(*store_, ExecutorOptions{Tenant::Default(), [] { return std::string("00ff"); }});
   Ok(exec, "CREATE MEMORY m");
   EXPECT_EQ(MemoryAttrs("m"), R"({"format": 1, "options": {"slots": 512}, "model": "00ff"})");
 }
@@ -348,7 +348,7 @@ TEST_F(ExecutorTest, ConcurrentChangeMakesCommitConflict) {
 TEST_F(ExecutorTest, TenantsAreIsolated) {
   auto bob_tenant = Tenant::Make("bob");
   ASSERT_TRUE(bob_tenant.ok());
-  Executor bob(*store_, ExecutorOptions{*bob_tenant, ""});
+  Executor bob(*store_, ExecutorOptions{*bob_tenant});
   Ok("CREATE MEMORY agent");
   Ok(bob, "CREATE MEMORY agent");  // same name, other tenant: no EXISTS
   Ok("CREATE MEMORY mine");
