@@ -83,7 +83,7 @@ fb::Hash128 ToFb(const Hash128& h) {
 }
 
 bool ValidDType(fb::DType d) {
-  return d >= fb::DType::F32 && d <= fb::DType::U8;
+  return d >= fb::DType::F32 && d <= fb::DType::F64;
 }
 
 // Checks the internal consistency of a decoded tensor description.

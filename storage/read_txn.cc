@@ -117,6 +117,28 @@ Result<std::vector<Record>> ReadTxn::List(const Tenant& tenant, std::string_view
   return out;
 }
 
+Result<std::optional<std::uint64_t>> ReadTxn::MaxRecordId(const Tenant& tenant,
+                                                          std::string_view memory,
+                                                          RecordKind kind) const {
+  ENGRAM_RETURN_IF_ERROR(ValidateName(memory, "memory"));
+  std::string prefix = keys::MemoryPrefix(tenant, memory);
+  prefix.push_back(static_cast<char>(kind));
+  ENGRAM_ASSIGN_OR_RETURN(lmdb::Cursor cursor,
+                          lmdb::Cursor::Open(impl_->txn, impl_->dbi().records));
+  // Keys are prefix | id:u64be | version:u64be: the last key below prefix | ff*16 is the largest.
+  ENGRAM_ASSIGN_OR_RETURN(bool found, cursor.Seek(prefix + std::string(16, '\xff')));
+  if (found) {
+    ENGRAM_ASSIGN_OR_RETURN(found, cursor.Prev());
+  } else {
+    ENGRAM_ASSIGN_OR_RETURN(found, cursor.Last());
+  }
+  if (!found || cursor.key().size() != prefix.size() + 16 ||
+      cursor.key().substr(0, prefix.size()) != prefix) {
+    return std::optional<std::uint64_t>();
+  }
+  return std::optional<std::uint64_t>(keys::ReadU64Be(cursor.key().substr(prefix.size(), 8)));
+}
+
 Result<std::vector<std::string>> ReadTxn::ListMemories(const Tenant& tenant, Version as_of) const {
   ENGRAM_RETURN_IF_ERROR(CheckReadable(tenant, as_of));
   if (as_of == kHeadVersion) as_of = head_;

@@ -86,6 +86,12 @@ class ReadTxn {
                                    std::optional<RecordKind> kind = std::nullopt,
                                    Version as_of = kHeadVersion) const;
 
+  // The largest record id of `kind` in `memory` that has any stored version (live, tombstoned or
+  // of any age; purged versions are gone), or nullopt when there is none. For id allocators that
+  // must never reuse an id, even after a rollback restored an older counter.
+  Result<std::optional<std::uint64_t>> MaxRecordId(const Tenant& tenant, std::string_view memory,
+                                                   RecordKind kind) const;
+
   // The names of the tenant's memories that hold a live `memory`-kind record (id 0) as of
   // `as_of`, in name order.
   Result<std::vector<std::string>> ListMemories(const Tenant& tenant,

@@ -62,6 +62,8 @@ std::size_t DTypeSize(DType dtype) {
       return 4;
     case DType::kU8:
       return 1;
+    case DType::kF64:
+      return 8;
   }
   return 0;
 }
@@ -89,6 +91,8 @@ std::string_view DTypeName(DType dtype) {
       return "i32";
     case DType::kU8:
       return "u8";
+    case DType::kF64:
+      return "f64";
   }
   return "invalid";
 }

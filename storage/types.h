@@ -78,7 +78,7 @@ struct RecordKey {
 };
 
 // Element types of tensors (docs/format.md §6, frozen values).
-enum class DType : std::uint8_t { kF32 = 1, kF16 = 2, kBF16 = 3, kI32 = 4, kU8 = 5 };
+enum class DType : std::uint8_t { kF32 = 1, kF16 = 2, kBF16 = 3, kI32 = 4, kU8 = 5, kF64 = 6 };
 std::size_t DTypeSize(DType dtype);
 // The byte size of a tensor of `dtype` and `shape`, or nullopt when it exceeds kMaxTensorBytes
 // (computed without overflow) or the dtype is invalid.

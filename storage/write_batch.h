@@ -45,6 +45,9 @@ class WriteBatch {
   void ExpectUnchangedSince(Version base) { expect_unchanged_since_ = base; }
   std::optional<Version> expect_unchanged_since() const { return expect_unchanged_since_; }
 
+  // Drops the pending change of `key` (no-op without one), as if it had never been added.
+  void Erase(const RecordKey& key) { pending_.erase(key); }
+
   // The pending change of `key`, if the batch has one (read-your-writes for BEGIN ... COMMIT).
   const Pending* Find(const RecordKey& key) const;
 

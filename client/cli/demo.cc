@@ -36,8 +36,8 @@ struct DemoStep {
   Check check = Check::kSucceeds;
 };
 
-// The tour. Every statement that runs today, in an order that tells a story; the two failures
-// are expected (and say so).
+// The tour. Every statement that runs today, in an order that tells a story; the one failure
+// is expected (and says so).
 constexpr DemoStep kDemo[] = {
     {"Create a memory: one name for episodic facts, model edits and long context.",
      "CREATE MEMORY agent"},
@@ -84,9 +84,26 @@ constexpr DemoStep kDemo[] = {
     {"The store's counters (the same as `engram stat`).", "SHOW STATS"},
     {"A typo. The error says what was expected and points at it (expected to fail: SYNTAX).",
      "GENERATE 'Once upon a time' TEMPERATURE 0 MAXX 20", ErrorCode::kSyntax},
-    {"Writing facts needs the episodic memory, which this build does not have yet (expected to "
-     "fail: COMPUTE).",
-     "WRITE agent 'The capital of Atlantis is Poseidonia.'", ErrorCode::kCompute},
+    {"Write a fact into agent's episodic memory: one shot, no training, a few milliseconds.",
+     "WRITE agent 'Vinson Massif is located in the continent of Antarctica.'"},
+    {"Several facts in one WRITE form one episode; their ids follow each other.",
+     "WRITE agent 'The Eiffel Tower is in Paris.', 'Toyota is a car maker from Japan.'"},
+    {"Read by meaning: the question shares few words with the fact. in_scope says whether the "
+     "memory knows anything about it.",
+     "READ agent 'Which continent is Vinson Massif in?' TOP 2"},
+    {"The plain model does not know where Vinson Massif is.",
+     "GENERATE 'Vinson Massif is located in the continent of' MAX 6 TEMPERATURE 0"},
+    {"USING agent: the recalled fact guides decoding.",
+     "GENERATE 'Vinson Massif is located in the continent of' USING agent MAX 6 TEMPERATURE 0"},
+    {"A prompt the memory knows nothing about.",
+     "GENERATE 'Once upon a time' MAX 20 TEMPERATURE 0"},
+    {"Out of scope, USING changes nothing: the same text, token for token.",
+     "GENERATE 'Once upon a time' USING agent MAX 20 TEMPERATURE 0", std::nullopt,
+     Check::kSameTextAsPrevious},
+    {"Forget the fact exactly: the memory becomes what it would be had it never been written.",
+     "FORGET agent ID 1"},
+    {"Vinson Massif is no longer in the memory.",
+     "READ agent 'Which continent is Vinson Massif in?' TOP 2"},
 };
 
 std::string TextOf(const Result<StatementResult>& result) {

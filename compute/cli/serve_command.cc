@@ -5,6 +5,8 @@
 #include <cstdio>
 
 #include "compute/cli/commands.h"
+#include "compute/episodic/episodic_engine.h"
+#include "compute/episodic/shipped_encoder.h"
 #include "compute/server/compute_server.h"
 
 namespace engram::compute {
@@ -13,11 +15,11 @@ int RunServe(const std::vector<std::string>& args) {
   // Writes to a closed stdout (the spawning engine stops reading after the ready line) or to a
   // vanished peer must fail with an error, not kill the process.
   std::signal(SIGPIPE, SIG_IGN);
-  auto flags =
-      Flags::Parse(args,
-                   {"listen", "model", "tokenizer", "engine", "device", "threads", "isa",
-                    "max-slots", "max-frame", "blob-cache", "max-connections", "parent-fd"},
-                   {});
+  auto flags = Flags::Parse(
+      args,
+      {"listen", "model", "tokenizer", "engine", "device", "threads", "isa", "max-slots",
+       "max-frame", "blob-cache", "max-connections", "parent-fd", "episodic-dir", "episodic-cache"},
+      {});
   if (!flags.ok()) return ReportFailure(flags.status());
   if (!flags->Has("listen"))
     return ReportFailure(SyntaxError("serve needs --listen unix:PATH|tcp://HOST:PORT"));
@@ -30,15 +32,17 @@ int RunServe(const std::vector<std::string>& args) {
   auto blob_cache = flags->Int("blob-cache", std::int64_t{1} << 30);
   auto max_connections = flags->Int("max-connections", 256);
   auto parent_fd = flags->Int("parent-fd", -1);
-  for (const Status& s :
-       {max_frame.status(), blob_cache.status(), max_connections.status(), parent_fd.status()}) {
+  auto episodic_cache = flags->Int("episodic-cache", std::int64_t{512} << 20);
+  for (const Status& s : {max_frame.status(), blob_cache.status(), max_connections.status(),
+                          parent_fd.status(), episodic_cache.status()}) {
     if (!s.ok()) return ReportFailure(s);
   }
   if (*max_frame < 1024 || *max_frame > (std::int64_t{1} << 31)) {
     return ReportFailure(SyntaxError("--max-frame must be within 1 KiB .. 2 GiB"));
   }
-  if (*blob_cache < 0 || *max_connections < 1) {
-    return ReportFailure(SyntaxError("--blob-cache must be >= 0 and --max-connections >= 1"));
+  if (*blob_cache < 0 || *max_connections < 1 || *episodic_cache < 0) {
+    return ReportFailure(
+        SyntaxError("--blob-cache and --episodic-cache must be >= 0 and --max-connections >= 1"));
   }
 
   auto model = LoadModelFromFlags(*flags);
@@ -49,7 +53,15 @@ int RunServe(const std::vector<std::string>& args) {
   ServiceOptions service_options;
   service_options.blob_cache_bytes = static_cast<std::size_t>(*blob_cache);
   service_options.max_reply_bytes = static_cast<std::size_t>(*max_frame);
-  ComputeService service(*model, **engine, service_options);
+  // The episodic encoder's tables are loaded at the first episodic request, so a co-process
+  // without them still serves everything else.
+  episodic::EpisodicEngineOptions episodic_options;
+  episodic_options.asset_dir = flags->Has("episodic-dir")
+                                   ? flags->String("episodic-dir")
+                                   : episodic::DefaultEpisodicAssetDir(model->checkpoint_path);
+  episodic_options.cache_bytes = static_cast<std::size_t>(*episodic_cache);
+  ComputeService service(*model, **engine, service_options,
+                         std::make_unique<episodic::EpisodicEngine>(episodic_options));
   ServerOptions server_options;
   server_options.max_frame_bytes = static_cast<std::size_t>(*max_frame);
   server_options.max_connections = static_cast<std::size_t>(*max_connections);

@@ -144,6 +144,43 @@ Result<EpisodicMemory> EpisodicMemory::FromEpisodes(const EpisodicOptions& optio
   }
 }
 
+Result<EpisodicMemory> EpisodicMemory::Restore(const EpisodicOptions& options, const MatrixView& m,
+                                               const MatrixView& p, std::int64_t rows) {
+  ENGRAM_RETURN_IF_ERROR(CheckOptions(options));
+  ENGRAM_RETURN_IF_ERROR(CheckMatrix(m, "M"));
+  ENGRAM_RETURN_IF_ERROR(CheckMatrix(p, "P"));
+  if (m.rows != options.slots || m.cols != options.code_width) {
+    return SyntaxError("M is " + std::to_string(m.rows) + " x " + std::to_string(m.cols) +
+                       ", the memory expects K x C = " + std::to_string(options.slots) + " x " +
+                       std::to_string(options.code_width));
+  }
+  if (p.rows != options.slots || p.cols != options.slots) {
+    return SyntaxError("P is " + std::to_string(p.rows) + " x " + std::to_string(p.cols) +
+                       ", the memory expects K x K = " + std::to_string(options.slots) + " x " +
+                       std::to_string(options.slots));
+  }
+  // Every update keeps P bitwise symmetric (step 7 of Update); a P that is not was not taken
+  // from a memory.
+  const auto k = static_cast<std::size_t>(options.slots);
+  for (std::size_t i = 0; i < k; ++i) {
+    for (std::size_t j = i + 1; j < k; ++j) {
+      if (p.data[i * k + j] != p.data[j * k + i]) return SyntaxError("P is not symmetric");
+    }
+  }
+  if (rows < 0) return SyntaxError("the row count must not be negative");
+  try {
+    c10::InferenceMode guard;
+    auto impl = std::make_unique<Impl>();
+    impl->options = options;
+    impl->m = internal::ToTensor(m);
+    impl->p = internal::ToTensor(p);
+    impl->rows = rows;
+    return EpisodicMemory(std::move(impl));
+  } catch (const std::exception& e) {
+    return internal::FromException(e, "restoring the episodic memory failed");
+  }
+}
+
 Result<EpisodicMemory> EpisodicMemory::Clone() const {
   try {
     c10::InferenceMode guard;

@@ -93,6 +93,15 @@ class EpisodicMemory {
   static Result<EpisodicMemory> FromEpisodes(const EpisodicOptions& options, const MatrixView& z,
                                              const MatrixView& w);
 
+  // A memory restored from a checkpoint: M (K x C), P (K x K) and the row count of the memory
+  // they were taken from (memory() and covariance() of that memory, and its rows()). The
+  // restored memory holds the same bits, so its next Update and Read give the same bits as the
+  // original's would (the read cache is rebuilt from M).
+  // Errors: as Create, plus SYNTAX for shapes other than K x C and K x K, non-finite values, a
+  // P that is not bitwise symmetric, or rows < 0.
+  static Result<EpisodicMemory> Restore(const EpisodicOptions& options, const MatrixView& m,
+                                        const MatrixView& p, std::int64_t rows);
+
   EpisodicMemory(EpisodicMemory&&) noexcept;
   EpisodicMemory& operator=(EpisodicMemory&&) noexcept;
   ~EpisodicMemory();

@@ -81,6 +81,8 @@ bool IsRequestBody(fb::Body body) {
     case fb::Body::BlobPutRequest:
     case fb::Body::BlobHasRequest:
     case fb::Body::BlobGetRequest:
+    case fb::Body::EpisodicApplyRequest:
+    case fb::Body::EpisodicReadRequest:
       return true;
     default:
       return false;

@@ -4,6 +4,8 @@
 
 #include <boost/asio/post.hpp>
 
+#include "compute/server/episodic_wire.h"
+
 namespace engram::compute {
 namespace fb = protocol::fb;
 
@@ -47,11 +49,13 @@ std::vector<std::uint64_t> ConnectionState::Close() {
 }
 
 ComputeService::ComputeService(const ModelBundle& model, DecodeEngine& engine,
-                               const ServiceOptions& options)
+                               const ServiceOptions& options,
+                               std::unique_ptr<EpisodicHandler> episodic)
     : model_(model),
       options_(options),
       engine_(engine),
       blobs_(options.blob_cache_bytes),
+      episodic_(std::move(episodic)),
       scheduler_(std::make_unique<BatchScheduler>(engine, model.tokenizer)),
       workers_(static_cast<std::size_t>(std::max(1, options.worker_threads))) {}
 
@@ -223,10 +227,45 @@ void ComputeService::Handle(std::shared_ptr<const protocol::FrameBuffer> payload
       return;
     }
 
+    case fb::Body::EpisodicApplyRequest:
+      // The math takes milliseconds (a rebuild, seconds): keep the I/O thread free.
+      boost::asio::post(workers_, [this, payload, &frame, sink, id] {
+        HandleEpisodicApply(id, *frame.body_as_EpisodicApplyRequest(), *sink);
+      });
+      return;
+
+    case fb::Body::EpisodicReadRequest:
+      boost::asio::post(workers_, [this, payload, &frame, sink, id] {
+        HandleEpisodicRead(id, *frame.body_as_EpisodicReadRequest(), *sink);
+      });
+      return;
+
     default:
       return fail(SyntaxError("unknown op " + std::to_string(static_cast<int>(frame.body_type())) +
                               " (" + std::string(protocol::BodyName(frame.body_type())) + ")"));
   }
+}
+
+void ComputeService::HandleEpisodicApply(std::uint64_t id, const fb::EpisodicApplyRequest& request,
+                                         ReplySink& sink) {
+  auto fail = [&](const Status& s) { sink.Send(protocol::EncodeErrorFrame(id, s), id, true); };
+  if (!episodic_) return fail(ComputeError("episodic memory not available"));
+  auto call = ParseEpisodicApply(request);
+  if (!call.ok()) return fail(call.status());
+  auto outcome = episodic_->Apply(*call, blobs_);
+  if (!outcome.ok()) return fail(outcome.status());
+  Reply(sink, id, EncodeEpisodicApplyReply(id, *outcome));
+}
+
+void ComputeService::HandleEpisodicRead(std::uint64_t id, const fb::EpisodicReadRequest& request,
+                                        ReplySink& sink) {
+  auto fail = [&](const Status& s) { sink.Send(protocol::EncodeErrorFrame(id, s), id, true); };
+  if (!episodic_) return fail(ComputeError("episodic memory not available"));
+  auto call = ParseEpisodicRead(request);
+  if (!call.ok()) return fail(call.status());
+  auto outcome = episodic_->Read(*call, blobs_);
+  if (!outcome.ok()) return fail(outcome.status());
+  Reply(sink, id, EncodeEpisodicReadReply(id, *outcome));
 }
 
 void ComputeService::HandleGenerate(std::uint64_t id, const fb::GenerateRequest& req,
@@ -263,6 +302,21 @@ void ComputeService::HandleGenerate(std::uint64_t id, const fb::GenerateRequest&
   request.sampling.top_p = req.top_p();
   request.sampling.seed = req.seed();
   request.stop_at_bos = req.stop_at_bos();
+  if (req.guides() && req.guides()->size() > 0) {
+    // Guides continue the prompt's text, so they are tokenised as it is, minus the BOS.
+    // ValidateGuides checks the count too, but only after tokenising: refuse a flood first.
+    if (req.guides()->size() > static_cast<flatbuffers::uoffset_t>(kMaxGuides)) {
+      return fail(SyntaxError("at most " + std::to_string(kMaxGuides) + " memory guides"));
+    }
+    for (const fb::GenerateGuide* guide : *req.guides()) {
+      const std::string_view text =
+          guide->text() ? guide->text()->string_view() : std::string_view();
+      request.guides.push_back(
+          MemoryGuide{tokenizer.Encode(text, /*bos=*/false, /*eos=*/false), guide->weight()});
+    }
+    if (Status s = ValidateGuides(request.guides); !s.ok()) return fail(s);
+    request.min_match = req.min_match();
+  }
   const int last_prompt_token = request.prompt_tokens.back();
 
   GenerationCallbacks callbacks;

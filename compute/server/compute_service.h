@@ -16,6 +16,7 @@
 #include "compute/protocol/frame_codec.h"
 #include "compute/runtime/batch_scheduler.h"
 #include "compute/server/blob_cache.h"
+#include "compute/server/episodic_handler.h"
 
 namespace engram::compute {
 
@@ -69,8 +70,10 @@ struct ServiceOptions {
 
 class ComputeService {
  public:
-  // `model` and `engine` must outlive the service.
-  ComputeService(const ModelBundle& model, DecodeEngine& engine, const ServiceOptions& options);
+  // `model` and `engine` must outlive the service. Without an `episodic` handler the episodic
+  // requests fail with COMPUTE "episodic memory not available".
+  ComputeService(const ModelBundle& model, DecodeEngine& engine, const ServiceOptions& options,
+                 std::unique_ptr<EpisodicHandler> episodic = nullptr);
   ~ComputeService();
 
   // Handles one verified request frame whose payload `payload` owns. Replies go to `sink`, now
@@ -90,6 +93,11 @@ class ComputeService {
   void HandleGenerate(std::uint64_t id, const protocol::fb::GenerateRequest& request,
                       const std::shared_ptr<ReplySink>& sink,
                       const std::shared_ptr<ConnectionState>& conn);
+  // Episodic requests, on a worker thread.
+  void HandleEpisodicApply(std::uint64_t id, const protocol::fb::EpisodicApplyRequest& request,
+                           ReplySink& sink);
+  void HandleEpisodicRead(std::uint64_t id, const protocol::fb::EpisodicReadRequest& request,
+                          ReplySink& sink);
   // Sends `frame`, or a LIMIT error for request `id` when it exceeds max_reply_bytes.
   void Reply(ReplySink& sink, std::uint64_t id, std::string frame) const;
 
@@ -97,6 +105,7 @@ class ComputeService {
   ServiceOptions options_;
   DecodeEngine& engine_;
   BlobCache blobs_;
+  std::unique_ptr<EpisodicHandler> episodic_;
   std::unique_ptr<BatchScheduler> scheduler_;
   boost::asio::thread_pool workers_;
 };

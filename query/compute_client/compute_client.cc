@@ -41,6 +41,56 @@ Status Unexpected(const fb::Frame& frame, std::string_view wanted) {
                       std::string(wanted) + " was expected");
 }
 
+flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<fb::EpisodicOp>>> OpsToWire(
+    flatbuffers::FlatBufferBuilder& b, const std::vector<EpisodicOp>& ops) {
+  std::vector<flatbuffers::Offset<fb::EpisodicOp>> list;
+  list.reserve(ops.size());
+  for (const EpisodicOp& op : ops) {
+    list.push_back(fb::CreateEpisodicOp(b, op.forget, b.CreateVector(op.ids),
+                                        op.tags.empty() ? 0 : b.CreateVector(op.tags)));
+  }
+  return b.CreateVector(list);
+}
+
+flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<fb::EpisodicText>>> TextsToWire(
+    flatbuffers::FlatBufferBuilder& b, const std::vector<EpisodicText>& texts) {
+  std::vector<flatbuffers::Offset<fb::EpisodicText>> list;
+  list.reserve(texts.size());
+  for (const EpisodicText& t : texts) {
+    list.push_back(fb::CreateEpisodicText(b, t.id, b.CreateString(t.text)));
+  }
+  return b.CreateVector(list);
+}
+
+flatbuffers::Offset<fb::EpisodicState> StateToWire(flatbuffers::FlatBufferBuilder& b,
+                                                   const EpisodicStateSpec& state) {
+  const auto uid = b.CreateString(state.memory_uid);
+  const EpisodicSettings& s = state.settings;
+  const auto settings =
+      fb::CreateEpisodicSettings(b, s.slots, s.code_width, s.ridge, s.seed, s.encoder_version);
+  const auto ops = OpsToWire(b, state.ops);
+  const auto texts = TextsToWire(b, state.texts);
+  const fb::Hash128 m = state.checkpoint_m ? protocol::ToWire(*state.checkpoint_m) : fb::Hash128();
+  const fb::Hash128 p = state.checkpoint_p ? protocol::ToWire(*state.checkpoint_p) : fb::Hash128();
+  return fb::CreateEpisodicState(b, uid, settings, state.checkpoint_m ? &m : nullptr,
+                                 state.checkpoint_p ? &p : nullptr, ops, texts, state.complete);
+}
+
+std::size_t StateBytes(const EpisodicStateSpec& state) {
+  std::size_t n = 256 + state.memory_uid.size() + state.ops.size() * 32;
+  for (const EpisodicOp& op : state.ops) n += (op.ids.size() + op.tags.size()) * 8;
+  for (const EpisodicText& t : state.texts) n += 32 + t.text.size();
+  return n;
+}
+
+// The wire's need byte; a value this client does not know means a newer, incompatible peer.
+Result<EpisodicNeed> NeedFromWire(std::uint8_t need) {
+  if (need > static_cast<std::uint8_t>(EpisodicNeed::kCheckpointBlobs)) {
+    return CorruptError("engram-compute asked for unknown episodic need " + std::to_string(need));
+  }
+  return static_cast<EpisodicNeed>(need);
+}
+
 }  // namespace
 
 ComputeClient::ComputeClient(std::unique_ptr<FrameChannel> channel, const ClientOptions& options)
@@ -171,9 +221,17 @@ Result<GenerateResult> ComputeClient::Generate(
     const auto prompt = b.CreateString(params.prompt);
     flatbuffers::Offset<flatbuffers::Vector<std::int32_t>> tokens;
     if (params.prompt_tokens) tokens = b.CreateVector(*params.prompt_tokens);
-    const auto req =
-        fb::CreateGenerateRequest(b, prompt, tokens, params.max_new_tokens, params.temperature,
-                                  params.top_p, params.seed, params.stop_at_bos, params.stream);
+    flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<fb::GenerateGuide>>> guides;
+    if (!params.guides.empty()) {
+      std::vector<flatbuffers::Offset<fb::GenerateGuide>> list;
+      for (const GuideText& g : params.guides) {
+        list.push_back(fb::CreateGenerateGuide(b, b.CreateString(g.text), g.weight));
+      }
+      guides = b.CreateVector(list);
+    }
+    const auto req = fb::CreateGenerateRequest(
+        b, prompt, tokens, params.max_new_tokens, params.temperature, params.top_p, params.seed,
+        params.stop_at_bos, params.stream, guides, params.min_match);
     return protocol::FinishFrame(
         b, fb::CreateFrame(b, id, false, fb::Body::GenerateRequest, req.Union()));
   };
@@ -202,6 +260,79 @@ Result<GenerateResult> ComputeClient::Generate(
   result.stop_reason = done->stop_reason();
   result.stop_reason_name = StopReasonText(done->stop_reason());
   result.seconds = done->seconds();
+  return result;
+}
+
+Result<EpisodicApplyResult> ComputeClient::EpisodicApply(const EpisodicStateSpec& state,
+                                                         const std::vector<EpisodicOp>& ops,
+                                                         const std::vector<EpisodicText>& texts,
+                                                         bool checkpoint) {
+  ENGRAM_ASSIGN_OR_RETURN(
+      auto reply, Call([&](std::uint64_t id) {
+        std::size_t size = StateBytes(state);
+        for (const EpisodicOp& op : ops) size += 32 + (op.ids.size() + op.tags.size()) * 8;
+        for (const EpisodicText& t : texts) size += 32 + t.text.size();
+        flatbuffers::FlatBufferBuilder b(size);
+        const auto wire_state = StateToWire(b, state);
+        const auto wire_ops = OpsToWire(b, ops);
+        const auto wire_texts = TextsToWire(b, texts);
+        const auto req =
+            fb::CreateEpisodicApplyRequest(b, wire_state, wire_ops, wire_texts, checkpoint);
+        return protocol::FinishFrame(
+            b, fb::CreateFrame(b, id, false, fb::Body::EpisodicApplyRequest, req.Union()));
+      }));
+  const auto* done = reply.frame->body_as_EpisodicApplyReply();
+  if (done == nullptr) return Unexpected(*reply.frame, "EpisodicApplyReply");
+  EpisodicApplyResult result;
+  ENGRAM_ASSIGN_OR_RETURN(result.need, NeedFromWire(done->need()));
+  result.rows = done->rows();
+  if (done->checkpoint_m()) result.checkpoint_m = protocol::FromWire(*done->checkpoint_m());
+  if (done->checkpoint_p()) result.checkpoint_p = protocol::FromWire(*done->checkpoint_p());
+  if (result.need == EpisodicNeed::kNothing && checkpoint &&
+      !(result.checkpoint_m && result.checkpoint_p)) {
+    return CorruptError("engram-compute did not return the checkpoint it was asked for");
+  }
+  return result;
+}
+
+Result<EpisodicReadResult> ComputeClient::EpisodicRead(const EpisodicStateSpec& state,
+                                                       const EpisodicReadParams& params) {
+  ENGRAM_ASSIGN_OR_RETURN(
+      auto reply, Call([&](std::uint64_t id) {
+        std::size_t size = StateBytes(state);
+        for (const std::string& q : params.queries) size += 16 + q.size();
+        flatbuffers::FlatBufferBuilder b(size);
+        const auto wire_state = StateToWire(b, state);
+        std::vector<flatbuffers::Offset<flatbuffers::String>> queries;
+        queries.reserve(params.queries.size());
+        for (const std::string& q : params.queries) queries.push_back(b.CreateString(q));
+        const auto req =
+            fb::CreateEpisodicReadRequest(b, wire_state, b.CreateVector(queries), params.top_k,
+                                          params.iterations, params.scope_threshold);
+        return protocol::FinishFrame(
+            b, fb::CreateFrame(b, id, false, fb::Body::EpisodicReadRequest, req.Union()));
+      }));
+  const auto* done = reply.frame->body_as_EpisodicReadReply();
+  if (done == nullptr) return Unexpected(*reply.frame, "EpisodicReadReply");
+  EpisodicReadResult result;
+  ENGRAM_ASSIGN_OR_RETURN(result.need, NeedFromWire(done->need()));
+  if (result.need != EpisodicNeed::kNothing) return result;
+  if (done->results()) {
+    for (const fb::EpisodicReadResult* r : *done->results()) {
+      EpisodicRecall recall;
+      recall.in_scope = r->in_scope();
+      recall.scope_score = r->scope_score();
+      if (r->ids()) recall.ids.assign(r->ids()->begin(), r->ids()->end());
+      if (r->scores()) recall.scores.assign(r->scores()->begin(), r->scores()->end());
+      if (recall.ids.size() != recall.scores.size()) {
+        return CorruptError("EpisodicReadReply has a different number of ids and scores");
+      }
+      result.results.push_back(std::move(recall));
+    }
+  }
+  if (result.results.size() != params.queries.size()) {
+    return CorruptError("EpisodicReadReply answers a different number of queries");
+  }
   return result;
 }
 

@@ -53,6 +53,15 @@ class ComputeClient {
   Result<GenerateResult> Generate(const GenerateParams& params,
                                   const std::function<bool(const GenerateChunk&)>& on_chunk = {});
 
+  // Episodic memory operations (protocol.md §5.8). A reply with need != kNothing did nothing.
+  // Errors: SYNTAX (malformed request, a text without words), NOTFOUND (forgetting an id that
+  // is not live), LIMIT, COMPUTE, MODEL (the memory's encoder version is not served).
+  Result<EpisodicApplyResult> EpisodicApply(const EpisodicStateSpec& state,
+                                            const std::vector<EpisodicOp>& ops,
+                                            const std::vector<EpisodicText>& texts,
+                                            bool checkpoint);
+  Result<EpisodicReadResult> EpisodicRead(const EpisodicStateSpec& state,
+                                          const EpisodicReadParams& params);
   Result<Hash128> BlobPut(std::span<const std::uint8_t> data,
                           std::optional<Hash128> expected = std::nullopt);
   Result<std::vector<bool>> BlobHas(std::span<const Hash128> hashes);

@@ -87,6 +87,19 @@ Result<GenerateResult> ComputeLink::Generate(
   return With<GenerateResult>([&](ComputeClient& c) { return c.Generate(params, on_chunk); });
 }
 
+Result<EpisodicApplyResult> ComputeLink::EpisodicApply(const EpisodicStateSpec& state,
+                                                       const std::vector<EpisodicOp>& ops,
+                                                       const std::vector<EpisodicText>& texts,
+                                                       bool checkpoint) {
+  return With<EpisodicApplyResult>(
+      [&](ComputeClient& c) { return c.EpisodicApply(state, ops, texts, checkpoint); });
+}
+
+Result<EpisodicReadResult> ComputeLink::EpisodicRead(const EpisodicStateSpec& state,
+                                                     const EpisodicReadParams& params) {
+  return With<EpisodicReadResult>([&](ComputeClient& c) { return c.EpisodicRead(state, params); });
+}
+
 Result<Hash128> ComputeLink::BlobPut(std::span<const std::uint8_t> data) {
   return With<Hash128>([&](ComputeClient& c) { return c.BlobPut(data); });
 }

@@ -52,6 +52,15 @@ class ComputeLink {
   Result<std::string> Detokenize(std::span<const int> tokens, int prev_token = 1);
   Result<GenerateResult> Generate(const GenerateParams& params,
                                   const std::function<bool(const GenerateChunk&)>& on_chunk = {});
+  // Episodic memory operations (protocol.md §5.8). A reply with need != kNothing did nothing.
+  // Errors: SYNTAX (malformed request, a text without words), NOTFOUND (forgetting an id that
+  // is not live), LIMIT, COMPUTE, MODEL (the memory's encoder version is not served).
+  Result<EpisodicApplyResult> EpisodicApply(const EpisodicStateSpec& state,
+                                            const std::vector<EpisodicOp>& ops,
+                                            const std::vector<EpisodicText>& texts,
+                                            bool checkpoint);
+  Result<EpisodicReadResult> EpisodicRead(const EpisodicStateSpec& state,
+                                          const EpisodicReadParams& params);
   Result<Hash128> BlobPut(std::span<const std::uint8_t> data);
   Result<std::vector<bool>> BlobHas(std::span<const Hash128> hashes);
   Result<std::vector<std::uint8_t>> BlobGet(const Hash128& hash);

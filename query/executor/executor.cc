@@ -30,14 +30,9 @@ std::string MissingMechanism(const StatementBody& body) {
   return std::visit(
       [](const auto& s) -> std::string {
         using T = std::decay_t<decltype(s)>;
-        if constexpr (std::is_same_v<T, WriteFactsStatement> ||
-                      std::is_same_v<T, ReadFactsStatement> ||
-                      std::is_same_v<T, ForgetFactStatement> ||
-                      std::is_same_v<T, ForgetFactIdStatement>) {
-          return "the episodic memory (Larimar)";
-        } else if constexpr (std::is_same_v<T, WriteEditStatement> ||
-                             std::is_same_v<T, ReadEditsStatement> ||
-                             std::is_same_v<T, ForgetEditStatement>) {
+        if constexpr (std::is_same_v<T, WriteEditStatement> ||
+                      std::is_same_v<T, ReadEditsStatement> ||
+                      std::is_same_v<T, ForgetEditStatement>) {
           return "the edit memory (WISE)";
         } else if constexpr (std::is_same_v<T, WriteContextStatement> ||
                              std::is_same_v<T, ReadContextStatement> ||
@@ -48,9 +43,7 @@ std::string MissingMechanism(const StatementBody& body) {
                              std::is_same_v<T, ForgetPrefixStatement>) {
           return "prefix reuse";
         } else if constexpr (std::is_same_v<T, GenerateStatement>) {
-          if (s.prefix_memory) return "prefix reuse";
-          if (!s.memories.empty()) return "the memory mechanisms (episodic, edit, context)";
-          return "";
+          return s.prefix_memory ? "prefix reuse" : "";
         } else {
           return "";
         }
@@ -115,7 +108,19 @@ Result<StatementResult> Executor::ExecuteStatement(const Statement& statement,
   if (std::holds_alternative<CommitStatement>(body)) return Commit(statement);
   if (std::holds_alternative<AbortStatement>(body)) return Abort(statement);
   if (const auto* s = std::get_if<GenerateStatement>(&body)) {
-    if (s->memories.empty() && !s->prefix_memory) return Generate(*s, statement.begin, hooks);
+    if (!s->prefix_memory) return Generate(*s, statement.begin, hooks);
+  }
+  if (const auto* s = std::get_if<WriteFactsStatement>(&body)) {
+    return WriteFacts(*s, text, statement.begin);
+  }
+  if (const auto* s = std::get_if<ReadFactsStatement>(&body)) return ReadFacts(*s, statement.begin);
+  if (const auto* s = std::get_if<ForgetFactStatement>(&body)) {
+    return ForgetFacts(ForgetTarget{s->memory, s->fact, std::nullopt, s->purge}, text,
+                       statement.begin);
+  }
+  if (const auto* s = std::get_if<ForgetFactIdStatement>(&body)) {
+    return ForgetFacts(ForgetTarget{s->memory, std::nullopt, s->id, s->purge}, text,
+                       statement.begin);
   }
   return NotBuilt(statement);
 }

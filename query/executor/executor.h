@@ -38,6 +38,8 @@
 #include "engram/statement_result.h"
 #include "engram/status.h"
 #include "query/compute_client/compute_link.h"
+#include "query/executor/episodic_header.h"
+#include "query/executor/memory_options.h"
 #include "query/language/ast.h"
 #include "storage/store.h"
 #include "storage/write_batch.h"
@@ -136,6 +138,35 @@ class Executor {
   Result<StatementResult> ShowMemories();
   Result<StatementResult> ShowSnapshots(const ShowSnapshotsStatement& show);
   Result<StatementResult> ShowStats();
+  // episodic_statements.cc
+  // The co-process link, or COMPUTE/MODEL at `position`.
+  Result<ComputeLink*> Link(std::size_t position) const;
+  // The live memory's settings; NOTFOUND at the name unless it is live, MODEL when it was built
+  // with another model than the co-process serves.
+  Result<MemorySettings> BoundMemory(const storage::ReadTxn& read, const Name& memory,
+                                     ComputeLink& link) const;
+  Result<StatementResult> WriteFacts(const WriteFactsStatement& write, std::string_view text,
+                                     std::size_t position);
+  // Adds the checkpoint record of `applied` to `batch` and empties `header`'s journal.
+  Status WriteCheckpoint(ComputeLink& link, const EpisodicApplyResult& applied,
+                         EpisodicHeader& header, const std::string& memory,
+                         storage::WriteBatch& batch) const;
+  Result<StatementResult> ReadFacts(const ReadFactsStatement& read, std::size_t position);
+  struct ForgetTarget {
+    Name memory;
+    std::optional<Text> fact;  // FORGET m 'fact'
+    std::optional<Count> id;   // FORGET m ID n
+    Located<bool> purge;
+  };
+  Result<StatementResult> ForgetFacts(const ForgetTarget& target, std::string_view text,
+                                      std::size_t position);
+  // GENERATE … USING: the recalled facts that guide decoding.
+  struct Recall {
+    bool in_scope = false;  // some memory found the prompt in its scope
+    std::vector<GuideText> guides;
+  };
+  Result<Recall> RecallGuides(ComputeLink& link, const std::vector<Name>& memories,
+                              const std::string& prompt) const;
   // generate_statement.cc
   Result<StatementResult> Generate(const GenerateStatement& generate, std::size_t position,
                                    const StatementHooks& hooks);

@@ -1,5 +1,8 @@
-// GENERATE without memories (docs/query-language.md §5.9): the model continues the prompt
-// through the compute co-process. Reads nothing from the store and commits nothing.
+// GENERATE (docs/query-language.md §5.9): the model continues the prompt through the compute
+// co-process. With USING, the memories' episodic readouts of the prompt guide decoding
+// (docs/episodic.md §5); a prompt out of every memory's scope is generated exactly as without
+// USING. Commits nothing.
+#include <optional>
 #include <random>
 #include <string>
 
@@ -90,6 +93,12 @@ Result<StatementResult> Executor::Generate(const GenerateStatement& generate, st
   }
 
   GenerateParams params;
+  std::optional<Recall> recall;
+  if (!generate.memories.empty()) {
+    ENGRAM_ASSIGN_OR_RETURN(recall,
+                            RecallGuides(compute, generate.memories, generate.prompt.value));
+    params.guides = recall->guides;
+  }
   params.prompt_tokens = std::move(*prompt);
   params.max_new_tokens = static_cast<int>(max_tokens);
   params.temperature =
@@ -126,6 +135,10 @@ Result<StatementResult> Executor::Generate(const GenerateStatement& generate, st
       .Add("seed", generate.seed || !greedy ? Value(params.seed) : Value())
       .Add("finish", std::string(FinishName(generated->stop_reason)))
       .Add("prompt_tokens", prompt_tokens);
+  if (recall) {
+    result.Add("in_scope", recall->in_scope)
+        .Add("guides", static_cast<std::uint64_t>(recall->guides.size()));
+  }
   return result;
 }
 

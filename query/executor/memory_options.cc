@@ -1,24 +1,48 @@
 #include "query/executor/memory_options.h"
 
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+
 #include "client/json.h"
+#include "client/json_reader.h"
 #include "engram/statement_result.h"
 
 namespace engram::query {
 namespace {
 
-enum class OptionType { kPositiveInteger };
+enum class OptionType { kInteger, kNumber };
 
+// An option: integers within [min, max], or numbers (integer or decimal) within (min, max]
+// (`min_open`) or [min, max].
 struct OptionSpec {
   std::string_view key;
   OptionType type;
-  std::int64_t default_value;
+  double default_value;
+  double min;
+  double max;
+  bool min_open;
   std::string_view meaning;
 };
 
 // The table of docs/query-language.md §5.1; mechanism issues append their rows.
 constexpr OptionSpec kOptionTable[] = {
-    {"slots", OptionType::kPositiveInteger, kDefaultSlots, "episodic memory rows K"},
+    {"slots", OptionType::kInteger, kDefaultSlots, 1, kMaxSlots, false, "episodic memory rows K"},
+    {"ridge", OptionType::kNumber, kDefaultRidge, 0, 1e6, true,
+     "episodic ridge λ, the prior's weight"},
+    {"scope_threshold", OptionType::kNumber, kDefaultScopeThreshold, 0, 1, false,
+     "episodic scope: cosine a query needs to its nearest fact"},
+    {"guide_weight", OptionType::kNumber, kDefaultGuideWeight, 0, 1, true,
+     "GENERATE USING: weight of the recalled fact's continuation"},
+    {"checkpoint_every", OptionType::kInteger, kDefaultCheckpointEvery, 1, 65536, false,
+     "episodic operations between checkpoints of the memory matrix"},
 };
+
+std::string FormatBound(double value) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%g", value);
+  return text;
+}
 
 std::string KnownKeys() {
   std::string keys;
@@ -31,22 +55,57 @@ std::string KnownKeys() {
 
 Status CheckValue(const OptionSpec& spec, const Option& option) {
   const auto* integer = std::get_if<std::int64_t>(&option.value.value);
+  const auto* decimal = std::get_if<double>(&option.value.value);
+  const auto fail = [&](const std::string& takes) {
+    return SyntaxError("option " + std::string(spec.key) + " takes " + takes + " (" +
+                           std::string(spec.meaning) + ")",
+                       static_cast<std::int64_t>(option.value.position));
+  };
   switch (spec.type) {
-    case OptionType::kPositiveInteger:
-      if (integer == nullptr || *integer < 1) {
-        return SyntaxError("option " + std::string(spec.key) + " takes an integer of at least 1 (" +
-                               std::string(spec.meaning) + ")",
-                           static_cast<std::int64_t>(option.value.position));
+    case OptionType::kInteger:
+      if (integer == nullptr || *integer < spec.min || *integer > spec.max) {
+        return fail("an integer from " + FormatBound(spec.min) + " to " + FormatBound(spec.max));
       }
       return Status::Ok();
+    case OptionType::kNumber: {
+      double value = NAN;
+      if (integer != nullptr) value = static_cast<double>(*integer);
+      if (decimal != nullptr) value = *decimal;
+      const bool above_min = spec.min_open ? value > spec.min : value >= spec.min;
+      if (!(above_min && value <= spec.max)) {
+        return fail(std::string("a number ") + (spec.min_open ? "above " : "from ") +
+                    FormatBound(spec.min) + (spec.min_open ? " and at most " : " to ") +
+                    FormatBound(spec.max));
+      }
+      return Status::Ok();
+    }
   }
   return InternalError("unknown option type");
+}
+
+// The option's default as an OptionValue of its type.
+OptionValue DefaultValue(const OptionSpec& spec) {
+  if (spec.type == OptionType::kInteger) return static_cast<std::int64_t>(spec.default_value);
+  return spec.default_value;
+}
+
+// A resolved value as a number (integers of number options are stored as written).
+double AsNumber(const OptionValue& value) {
+  if (const auto* i = std::get_if<std::int64_t>(&value)) return static_cast<double>(*i);
+  if (const auto* d = std::get_if<double>(&value)) return *d;
+  return NAN;
 }
 
 std::string OptionValueToJson(const OptionValue& value) {
   struct Visitor {
     std::string operator()(std::int64_t i) const { return std::to_string(i); }
-    std::string operator()(double d) const { return ValueToJson(Value(d)); }
+    std::string operator()(double d) const {  // shortest text that reads back exactly
+      char text[32];
+      const auto end = std::to_chars(text, text + sizeof(text), d).ptr;
+      std::string out(text, end);
+      if (out.find_first_of(".en") == std::string::npos) out += ".0";  // stays a decimal
+      return out;
+    }
     std::string operator()(bool b) const { return b ? "true" : "false"; }
     std::string operator()(const std::string& s) const { return JsonString(s); }
   };
@@ -70,9 +129,11 @@ Result<std::vector<ResolvedOption>> ResolveMemoryOptions(const std::vector<Optio
   }
   std::vector<ResolvedOption> resolved;
   for (const OptionSpec& spec : kOptionTable) {
-    OptionValue value = spec.default_value;
+    OptionValue value = DefaultValue(spec);
     for (const Option& option : options) {
-      if (option.key.value == spec.key) value = option.value.value;
+      if (option.key.value != spec.key) continue;
+      value = option.value.value;
+      if (spec.type == OptionType::kNumber) value = AsNumber(value);
     }
     resolved.push_back(ResolvedOption{std::string(spec.key), value});
   }
@@ -89,6 +150,37 @@ std::string EncodeMemoryAttrs(const std::vector<ResolvedOption>& options,
   text += "}, \"model\": ";
   text += model_fingerprint.empty() ? std::string("null") : JsonString(model_fingerprint);
   return text + "}";
+}
+
+Result<MemorySettings> DecodeMemoryAttrs(std::string_view attrs) {
+  const std::optional<Json> json = ParseJson(attrs);
+  if (!json || json->type != Json::Type::kObject) {
+    return Status::Error(ErrorCode::kCorrupt, "memory record: attrs are not a JSON object");
+  }
+  MemorySettings settings;
+  const Json& options = (*json)["options"];
+  const auto number = [&](std::string_view key, double fallback) {
+    const Json& value = options[key];
+    if (value.type != Json::Type::kNumber) return fallback;
+    try {
+      return std::stod(value.text);
+    } catch (...) {  // the writer wrote a number; a hand-edited record keeps the default
+      return fallback;
+    }
+  };
+  settings.slots = static_cast<std::int64_t>(number("slots", kDefaultSlots));
+  settings.ridge = number("ridge", kDefaultRidge);
+  settings.scope_threshold = number("scope_threshold", kDefaultScopeThreshold);
+  settings.guide_weight = number("guide_weight", kDefaultGuideWeight);
+  settings.checkpoint_every =
+      static_cast<std::int64_t>(number("checkpoint_every", kDefaultCheckpointEvery));
+  const Json& model = (*json)["model"];
+  if (model.type == Json::Type::kString) settings.model_fingerprint = model.text;
+  if (settings.slots < 1 || settings.slots > kMaxSlots || !(settings.ridge > 0) ||
+      settings.checkpoint_every < 1 || !(settings.guide_weight > 0)) {
+    return Status::Error(ErrorCode::kCorrupt, "memory record: option out of range");
+  }
+  return settings;
 }
 
 }  // namespace engram::query

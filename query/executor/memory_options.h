@@ -2,7 +2,7 @@
 // against the option table, defaults, and the encoding stored in the `memory` record's attrs.
 //
 // Attrs encoding (format 1): UTF-8 JSON text, one object on one line,
-//   {"format": 1, "options": {"slots": 512}, "model": "<fingerprint hex>" | null}
+//   {"format": 1, "options": {"slots": 512, "ridge": 0.001, ...}, "model": "<hex>" | null}
 // where "options" holds every option of the table in table order, with the written value or
 // the default, so that a memory keeps its settings even if a default changes later. Readers
 // must ignore members they do not know.
@@ -21,7 +21,15 @@
 
 namespace engram::query {
 
-inline constexpr std::int64_t kDefaultSlots = 512;
+// K = 768 keeps paraphrase recall at 1,209 facts above 85 % (docs/episodic.md §7: readout
+// recall by K, 512: .84, 640: .87, 768: .90, 1024: .93).
+inline constexpr std::int64_t kDefaultSlots = 768;
+// M is K x C float64 and crosses the socket whole: K = 1024 (C = 4096) is 32 MiB.
+inline constexpr std::int64_t kMaxSlots = 1024;
+inline constexpr double kDefaultRidge = 1e-3;
+inline constexpr double kDefaultScopeThreshold = 0.3;  // docs/episodic.md §6
+inline constexpr double kDefaultGuideWeight = 0.9;
+inline constexpr std::int64_t kDefaultCheckpointEvery = 256;
 inline constexpr int kMemoryAttrsFormat = 1;
 
 // One resolved option: its key and its value (written or default).
@@ -34,6 +42,20 @@ struct ResolvedOption {
 // Errors: SYNTAX at the key for an unknown key, SYNTAX at the value for a value of the wrong
 // type or range; the message names the key and what it takes.
 Result<std::vector<ResolvedOption>> ResolveMemoryOptions(const std::vector<Option>& options);
+
+// A memory's settings as read back from its record's attrs (defaults for options the record
+// predates).
+struct MemorySettings {
+  std::int64_t slots = kDefaultSlots;
+  double ridge = kDefaultRidge;
+  double scope_threshold = kDefaultScopeThreshold;
+  double guide_weight = kDefaultGuideWeight;
+  std::int64_t checkpoint_every = kDefaultCheckpointEvery;
+  std::string model_fingerprint;  // empty: null (not bound)
+};
+
+// Errors: CORRUPT (not the JSON above, or a value out of range).
+Result<MemorySettings> DecodeMemoryAttrs(std::string_view attrs);
 
 // The attrs text of a memory record (format above). `model_fingerprint` empty: null.
 std::string EncodeMemoryAttrs(const std::vector<ResolvedOption>& options,

@@ -16,29 +16,6 @@ using internal::Pos;
 using storage::RecordKey;
 using storage::RecordKind;
 
-// `batch` without the pending changes of `drop`: WriteBatch has no erase, so the others are
-// put again. Only the memory records this executor writes (no tensors) can be pending.
-Result<storage::WriteBatch> WithoutKeys(const storage::WriteBatch& batch,
-                                        const std::set<RecordKey>& drop) {
-  storage::WriteBatch rebuilt(batch.tenant());
-  if (auto base = batch.expect_unchanged_since()) rebuilt.ExpectUnchangedSince(*base);
-  for (const auto& [key, pending] : batch.pending()) {
-    if (drop.count(key) != 0) continue;
-    if (pending.tombstone) {
-      ENGRAM_RETURN_IF_ERROR(rebuilt.Tombstone(key));
-      continue;
-    }
-    if (!pending.record.tensors.empty()) {
-      return InternalError("a pending record with tensors cannot be rebuilt");
-    }
-    storage::RecordData data;
-    data.text = pending.record.text;
-    data.attrs = pending.record.attrs;
-    ENGRAM_RETURN_IF_ERROR(rebuilt.Put(key, std::move(data)));
-  }
-  return rebuilt;
-}
-
 }  // namespace
 
 Result<StatementResult> Executor::CreateMemory(const CreateMemoryStatement& create,
@@ -108,7 +85,7 @@ Result<StatementResult> Executor::DropMemory(const DropMemoryStatement& drop,
   }
   storage::WriteBatch batch = StartBatch();
   if (!pending_only.empty()) {
-    ENGRAM_ASSIGN_OR_RETURN(batch, WithoutKeys(batch, pending_only));
+    for (const RecordKey& key : pending_only) batch.Erase(key);
   }
   for (const LiveKey& key : live) {
     if (key.stored) ENGRAM_RETURN_IF_ERROR(batch.Tombstone(key.key));

@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "tests/cli/engram_process.h"
 #include "client/json_reader.h"
+#include "tests/cli/engram_process.h"
 #include "tests/storage/test_store.h"
 
 namespace engram::testing {
@@ -352,7 +352,9 @@ TEST(CliDemo, RunsTheTourAndCleansUp) {
                                 "Error: SYNTAX at byte",
                                 "        ^\n",
                                 "engram> WRITE agent",
-                                "Error: COMPUTE at byte 0: ",
+                                "engram> READ agent",
+                                "USING agent",
+                                "engram> FORGET agent ID 1;\n",
                                 "Tour done: all"}) {
     EXPECT_NE(run.out.find(statement), std::string::npos) << statement << "\n" << run.out;
   }

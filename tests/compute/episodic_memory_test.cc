@@ -494,5 +494,53 @@ TEST_F(EpisodicMemoryTest, CloneIsIndependent) {
   EXPECT_TRUE(BitwiseEqual(copy->memory(), std::move(copy->Clone()).value().memory()));
 }
 
+TEST_F(EpisodicMemoryTest, RestoredMemoryBehavesBitForBitLikeTheOriginal) {
+  const Episode a = MakeEpisode(3, 800);
+  const Episode b = MakeEpisode(2, 801);
+  const Episode c = MakeEpisode(1, 802);
+  EpisodicMemory original = Empty();
+  ASSERT_TRUE(original.Write(a.z, a.w).ok());
+  ASSERT_TRUE(original.Write(b.z, b.w).ok());
+
+  EpisodicOptions options;
+  options.slots = kSlots;
+  options.code_width = kWidth;
+  options.ridge = 1e-3;
+  auto restored =
+      EpisodicMemory::Restore(options, original.memory(), original.covariance(), original.rows());
+  ASSERT_TRUE(restored.ok()) << restored.status().ToString();
+  EXPECT_EQ(restored->rows(), 5);
+  EXPECT_TRUE(BitwiseEqual(restored->memory(), original.memory()));
+  EXPECT_TRUE(BitwiseEqual(restored->covariance(), original.covariance()));
+
+  // The same reads, then the same next write and forget, give the same bits.
+  const Matrix queries = Stack(RowsOf(a.z, 0, 2), c.z);
+  auto read_original = original.Read(queries, 2);
+  auto read_restored = restored->Read(queries, 2);
+  ASSERT_TRUE(read_original.ok() && read_restored.ok());
+  EXPECT_TRUE(BitwiseEqual(read_original->codes, read_restored->codes));
+  EXPECT_TRUE(BitwiseEqual(read_original->addresses, read_restored->addresses));
+  for (EpisodicMemory* m : {&original, &restored.value()}) {
+    ASSERT_TRUE(m->Write(c.z, c.w).ok());
+    ASSERT_TRUE(m->Forget(a.z, a.w).ok());
+  }
+  EXPECT_TRUE(BitwiseEqual(restored->memory(), original.memory()));
+  EXPECT_TRUE(BitwiseEqual(restored->covariance(), original.covariance()));
+  EXPECT_EQ(restored->rows(), original.rows());
+  read_original = original.Read(queries);
+  read_restored = restored->Read(queries);
+  ASSERT_TRUE(read_original.ok() && read_restored.ok());
+  EXPECT_TRUE(BitwiseEqual(read_original->codes, read_restored->codes));
+
+  // Malformed checkpoints are refused.
+  const Matrix m = original.memory();
+  Matrix p = original.covariance();
+  EXPECT_EQ(EpisodicMemory::Restore(options, p, p, 1).status().code(), ErrorCode::kSyntax);
+  EXPECT_EQ(EpisodicMemory::Restore(options, m, m, 1).status().code(), ErrorCode::kSyntax);
+  EXPECT_EQ(EpisodicMemory::Restore(options, m, p, -1).status().code(), ErrorCode::kSyntax);
+  p(0, 1) += 1e-9;  // no longer symmetric
+  EXPECT_EQ(EpisodicMemory::Restore(options, m, p, 1).status().code(), ErrorCode::kSyntax);
+}
+
 }  // namespace
 }  // namespace engram::compute::episodic

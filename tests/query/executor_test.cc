@@ -74,15 +74,21 @@ void ExpectError(const Status& status, ErrorCode code, std::int64_t position) {
 TEST_F(ExecutorTest, CreateMemoryCommitsOneVersionWithDefaultOptions) {
   EXPECT_EQ(Json("CREATE MEMORY agent"), R"({"ok": true, "version": 1})");
   EXPECT_EQ(Head(), 1u);
-  EXPECT_EQ(MemoryAttrs("agent"), R"({"format": 1, "options": {"slots": 512}, "model": null})");
+  EXPECT_EQ(
+      MemoryAttrs("agent"),
+      R"({"format": 1, "options": {"slots": 768, "ridge": 0.001, "scope_threshold": 0.3, "guide_weight": 0.9, "checkpoint_every": 256}, "model": null})");
   EXPECT_EQ(Json("create memory \"Agent\" with (SLOTS = 8)"), R"({"ok": true, "version": 2})");
-  EXPECT_EQ(MemoryAttrs("Agent"), R"({"format": 1, "options": {"slots": 8}, "model": null})");
+  EXPECT_EQ(
+      MemoryAttrs("Agent"),
+      R"({"format": 1, "options": {"slots": 8, "ridge": 0.001, "scope_threshold": 0.3, "guide_weight": 0.9, "checkpoint_every": 256}, "model": null})");
 }
 
 TEST_F(ExecutorTest, CreateMemoryRecordsTheModelFingerprint) {
   Executor exec(*store_, ExecutorOptions{Tenant::Default(), [] { return std::string("00ff"); }});
   Ok(exec, "CREATE MEMORY m");
-  EXPECT_EQ(MemoryAttrs("m"), R"({"format": 1, "options": {"slots": 512}, "model": "00ff"})");
+  EXPECT_EQ(
+      MemoryAttrs("m"),
+      R"({"format": 1, "options": {"slots": 768, "ridge": 0.001, "scope_threshold": 0.3, "guide_weight": 0.9, "checkpoint_every": 256}, "model": "00ff"})");
 }
 
 TEST_F(ExecutorTest, CreateMemoryErrors) {
@@ -96,7 +102,8 @@ TEST_F(ExecutorTest, CreateMemoryErrors) {
   ExpectError(Err("CREATE MEMORY m WITH (slots = 1.5)"), ErrorCode::kSyntax, 30);
   EXPECT_EQ(Json("CREATE MEMORY m WITH (nope = TRUE)"),
             R"({"ok": false, "error": {"code": "SYNTAX", "message": "unknown option 'nope' for )"
-            R"j(CREATE MEMORY (known: slots)", "position": 22}})j");
+            R"j(CREATE MEMORY (known: slots, ridge, scope_threshold, guide_weight, )j"
+            R"j(checkpoint_every)", "position": 22}})j");
   EXPECT_EQ(Head(), 1u);
 }
 
@@ -364,8 +371,9 @@ TEST_F(ExecutorTest, TenantsAreIsolated) {
   EXPECT_EQ(Ok(bob, "SHOW SNAPSHOTS").rows.size(), 1u);
   EXPECT_EQ(Ok(bob, "HISTORY agent").rows.size(), 1u);
   EXPECT_EQ(ValueToText(*Ok(bob, "SHOW STATS").Cell(0, "memories")), "1");
-  EXPECT_EQ(MemoryAttrs("agent", *bob_tenant),
-            R"({"format": 1, "options": {"slots": 512}, "model": null})");
+  EXPECT_EQ(
+      MemoryAttrs("agent", *bob_tenant),
+      R"({"format": 1, "options": {"slots": 768, "ridge": 0.001, "scope_threshold": 0.3, "guide_weight": 0.9, "checkpoint_every": 256}, "model": null})");
 }
 
 TEST_F(ExecutorTest, UnbuiltMechanismsFailCleanly) {
@@ -373,24 +381,23 @@ TEST_F(ExecutorTest, UnbuiltMechanismsFailCleanly) {
   auto before = store_->Stat();
   ASSERT_TRUE(before.ok());
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {"WRITE a 'x', 'y'", "episodic memory (Larimar)"},
+      {"WRITE a 'x', 'y'", "model co-process"},
       {"WRITE a EDIT 'p' -> ' t'", "edit memory (WISE)"},
       {"WRITE a CONTEXT 'c'", "context memory (LongMem)"},
       {"WRITE a CONTEXT FILE '/nonexistent'", "context memory (LongMem)"},
       {"WRITE a PREFIX 'p'", "prefix reuse"},
-      {"READ a 'q'", "episodic memory"},
+      {"READ a 'q'", "model co-process"},
       {"READ a EDITS 'q' TOP 2", "edit memory"},
       {"READ a CONTEXT 'q'", "context memory"},
-      {"FORGET a 'x'", "episodic memory"},
-      {"FORGET a ID 1 PURGE", "episodic memory"},
+      {"FORGET a 'x'", "model co-process"},
       {"FORGET a EDIT ID 1", "edit memory"},
       {"FORGET a CONTEXT ID 1", "context memory"},
       {"FORGET a CONTEXT SOURCE '/p'", "context memory"},
       {"FORGET a PREFIX ID 1", "prefix reuse"},
-      {"GENERATE 'p' USING a", "memory mechanisms"},
+      {"GENERATE 'p' USING a", "model co-process"},
       {"GENERATE 'p' AFTER PREFIX a", "prefix reuse"},
       {"GENERATE 'p' MAX 3", "model co-process"},
-      {"WRITE ghost 'x'", "episodic memory"},
+      {"WRITE ghost 'x'", "model co-process"},
   };
   for (bool in_transaction : {false, true}) {
     if (in_transaction) Ok("BEGIN");

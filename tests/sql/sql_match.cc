@@ -84,7 +84,15 @@ std::string RenderCell(const Value& value) {
 Result<std::vector<std::string>> RenderQuery(const StatementResult& result,
                                              const std::vector<std::string>& names) {
   std::vector<std::string> lines;
-  if (!result.has_rows) {
+  // A statement with rows and fields (READ: in_scope and rows) is queried by its fields when
+  // every name is a field and none a column.
+  const bool by_fields =
+      !result.has_rows || std::all_of(names.begin(), names.end(), [&](const std::string& name) {
+        return result.Find(name) != nullptr &&
+               std::find(result.columns.begin(), result.columns.end(), name) ==
+                   result.columns.end();
+      });
+  if (by_fields) {
     std::vector<std::string> cells;
     std::vector<std::string> fields;
     for (const Field& field : result.fields) fields.push_back(field.name);

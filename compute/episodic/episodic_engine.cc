@@ -1,0 +1,484 @@
+#include "compute/episodic/episodic_engine.h"
+
+#include <xxhash.h>
+
+#include <algorithm>
+#include <bit>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <span>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "compute/episodic/episodic_memory.h"
+#include "compute/episodic/ngram_encoder.h"
+#include "compute/episodic/reference_cache.h"
+#include "compute/episodic/shipped_encoder.h"
+#include "compute/episodic/state_key.h"
+
+namespace engram::compute::episodic {
+namespace {
+
+// Rows of one op and queries of one read: the memory's own limit on one update or read.
+constexpr std::size_t kMaxRows = 4096;
+constexpr std::uint32_t kMaxIterations = 64;
+
+struct LiveEntry {
+  SparseCode code;
+  std::vector<double> address;  // its row of W, as written (a forget must present these bits)
+  double norm = 0;              // ||code||
+};
+
+// One cached state: the memory and its live entries by id (ordered: ties rank lower ids first).
+struct State {
+  EpisodicMemory memory;
+  std::map<std::uint64_t, LiveEntry> live;
+
+  std::size_t Bytes() const {
+    const auto k = static_cast<std::size_t>(memory.slots());
+    const auto c = static_cast<std::size_t>(memory.code_width());
+    // M, P and the read cache's K x K Cholesky factor.
+    std::size_t bytes = sizeof(double) * (k * c + 2 * k * k) + 256;
+    for (const auto& [id, e] : live) {
+      bytes += 96 + e.code.index.size() * (sizeof(std::uint32_t) + sizeof(double)) +
+               e.address.size() * sizeof(double);
+    }
+    return bytes;
+  }
+};
+
+std::string FactName(std::uint64_t id) {
+  return "fact " + std::to_string(id);
+}
+
+Status CheckSettings(const EpisodicSettingsSpec& s) {
+  if (s.encoder_version != kEncoderVersion) {
+    return ModelError("the memory's codes were made by episodic encoder version " +
+                      std::to_string(s.encoder_version) + "; this engram-compute serves version " +
+                      std::to_string(kEncoderVersion));
+  }
+  if (s.code_width != kDefaultCodeDim) {
+    return SyntaxError("code_width must be " + std::to_string(kDefaultCodeDim) +
+                       " (the encoder's dimension), got " + std::to_string(s.code_width));
+  }
+  if (s.slots < 1 || s.slots > s.code_width) {
+    return SyntaxError("slots must be within 1.." + std::to_string(s.code_width) + ", got " +
+                       std::to_string(s.slots));
+  }
+  if (!std::isfinite(s.ridge) || !(s.ridge > 0)) {
+    return SyntaxError("ridge must be finite and positive, got " + std::to_string(s.ridge));
+  }
+  return Status::Ok();
+}
+
+Status CheckOps(std::span<const EpisodicOpSpec> ops) {
+  for (const EpisodicOpSpec& op : ops) {
+    if (op.ids.empty()) return SyntaxError("an episodic op must name at least one fact");
+    if (op.ids.size() > kMaxRows) {
+      return LimitError("an episodic op names " + std::to_string(op.ids.size()) +
+                        " facts; at most " + std::to_string(kMaxRows));
+    }
+    if (!op.tags.empty() && (op.forget || op.tags.size() != op.ids.size())) {
+      return SyntaxError("an episodic op's tags must be one per id, on write ops only");
+    }
+    std::vector<std::uint64_t> sorted = op.ids;
+    std::sort(sorted.begin(), sorted.end());
+    if (auto dup = std::adjacent_find(sorted.begin(), sorted.end()); dup != sorted.end()) {
+      return SyntaxError(FactName(*dup) + " appears twice in one op");
+    }
+  }
+  return Status::Ok();
+}
+
+using TextIndex = std::unordered_map<std::uint64_t, const std::string*>;
+
+Status IndexTexts(std::span<const EpisodicTextSpec> texts, TextIndex& index) {
+  for (const EpisodicTextSpec& t : texts) {
+    auto [it, inserted] = index.emplace(t.id, &t.text);
+    if (!inserted && *it->second != t.text) {
+      return SyntaxError(FactName(t.id) + " is given two different texts");
+    }
+  }
+  return Status::Ok();
+}
+
+std::vector<double> DenseRows(const std::vector<const SparseCode*>& codes, std::size_t width) {
+  std::vector<double> out(codes.size() * width, 0.0);
+  for (std::size_t r = 0; r < codes.size(); ++r) {
+    const SparseCode& code = *codes[r];
+    for (std::size_t j = 0; j < code.index.size(); ++j) {
+      out[r * width + code.index[j]] = code.value[j];
+    }
+  }
+  return out;
+}
+
+// A checkpoint blob as a rows x cols float64 matrix (little-endian on the wire and here).
+Result<Matrix> MatrixFromBlob(const BlobBytes& blob, std::int64_t rows, std::int64_t cols,
+                              const char* what) {
+  static_assert(std::endian::native == std::endian::little);
+  const std::size_t want = static_cast<std::size_t>(rows * cols) * sizeof(double);
+  if (blob->size() != want) {
+    return CorruptError(std::string("checkpoint blob ") + what + " holds " +
+                        std::to_string(blob->size()) + " bytes; a " + std::to_string(rows) + " x " +
+                        std::to_string(cols) + " float64 matrix has " + std::to_string(want));
+  }
+  Matrix m = Matrix::Zeros(rows, cols);
+  std::memcpy(m.data.data(), blob->data(), want);
+  return m;
+}
+
+Result<Hash128> PutMatrix(BlobCache& blobs, const Matrix& m) {
+  const auto* bytes = reinterpret_cast<const std::uint8_t*>(m.data.data());
+  return blobs.Put({bytes, m.data.size() * sizeof(double)}, std::nullopt);
+}
+
+}  // namespace
+
+struct EpisodicEngine::Impl {
+  explicit Impl(EpisodicEngineOptions o)
+      : options(std::move(o)), cache(options.cache_bytes), references(options.reference_memories) {}
+
+  // The state a request names, ready to use (nullptr with `need` set when it cannot be made).
+  struct Resolved {
+    EpisodicNeedCode need = EpisodicNeedCode::kNone;
+    std::shared_ptr<State> state;
+    Hash128 key;  // the state's key (its name in the cache)
+  };
+
+  Status EnsureEncoder();
+  // Resolves replay(state's checkpoint, state.ops + extra_ops).
+  Result<Resolved> Resolve(const EpisodicStateRequest& request,
+                           std::span<const EpisodicOpSpec> extra_ops,
+                           std::span<const EpisodicTextSpec> extra_texts, BlobCache& blobs);
+  Result<EpisodicReadOutcome> ReadState(State& state, const EpisodicReadCall& call) const;
+
+  EpisodicEngineOptions options;
+  std::mutex mutex;
+  std::optional<NgramEncoder> encoder;
+  StateCache<State> cache;
+  ReferenceCache references;
+  EpisodicEngineStats stats;
+};
+
+Status EpisodicEngine::Impl::EnsureEncoder() {
+  if (encoder) return Status::Ok();
+  const auto start = std::chrono::steady_clock::now();
+  ENGRAM_ASSIGN_OR_RETURN(NgramEncoder loaded, LoadShippedEncoder(options.asset_dir));
+  encoder.emplace(std::move(loaded));
+  stats.encoder_load_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return Status::Ok();
+}
+
+Result<EpisodicEngine::Impl::Resolved> EpisodicEngine::Impl::Resolve(
+    const EpisodicStateRequest& request, std::span<const EpisodicOpSpec> extra_ops,
+    std::span<const EpisodicTextSpec> extra_texts, BlobCache& blobs) {
+  const EpisodicSettingsSpec& settings = request.settings;
+  ENGRAM_RETURN_IF_ERROR(CheckSettings(settings));
+  if (request.checkpoint_m.has_value() != request.checkpoint_p.has_value()) {
+    return SyntaxError("a checkpoint needs both M and P");
+  }
+  ENGRAM_RETURN_IF_ERROR(EnsureEncoder());
+  std::vector<EpisodicOpSpec> ops = request.ops;
+  ops.insert(ops.end(), extra_ops.begin(), extra_ops.end());
+  ENGRAM_RETURN_IF_ERROR(CheckOps(ops));
+  TextIndex texts;
+  ENGRAM_RETURN_IF_ERROR(IndexTexts(request.texts, texts));
+  ENGRAM_RETURN_IF_ERROR(IndexTexts(extra_texts, texts));
+
+  const Hash128 base_key =
+      BaseStateKey(request.memory_uid, settings, request.checkpoint_m, request.checkpoint_p);
+  const std::vector<Hash128> keys = StateKeys(base_key, ops);
+  const std::size_t n = ops.size();
+
+  // The longest cached prefix (all of it: a retried apply finds its own result).
+  std::shared_ptr<State> base;
+  std::size_t first = 0;  // ops[first..n) remain to apply
+  for (std::size_t j = n + 1; j-- > 0;) {
+    if ((base = cache.Find(keys[j]))) {
+      first = j;
+      break;
+    }
+  }
+  const bool rebuild = base == nullptr;
+  // The empty memory before any op needs no texts: it is complete whatever the request says.
+  const bool empty_origin = !request.checkpoint_m && request.ops.empty();
+  if (rebuild && !request.complete && !empty_origin) {
+    return Resolved{EpisodicNeedCode::kCompleteState};
+  }
+  BlobBytes blob_m, blob_p;
+  if (rebuild && request.checkpoint_m) {
+    blob_m = blobs.Get(*request.checkpoint_m);
+    blob_p = blobs.Get(*request.checkpoint_p);
+    if (!blob_m || !blob_p) return Resolved{EpisodicNeedCode::kCheckpointBlobs};
+  }
+
+  // Plan: simulate the live set through the remaining ops, encoding every text they write,
+  // so that nothing changes unless all of them can be applied.
+  const NgramEncoder& enc = *encoder;
+  std::unordered_map<std::uint64_t, SparseCode> encoded;  // codes not yet in a state
+  auto encode = [&](std::uint64_t id, std::size_t op_index) -> Result<bool> {
+    auto text = texts.find(id);
+    if (text == texts.end()) {
+      // An op of the state whose text the engine did not send: it must send the state whole.
+      if (op_index < request.ops.size() && !request.complete) return false;
+      return SyntaxError("no text for " + FactName(id));
+    }
+    SparseCode code = enc.Encode(*text->second);
+    if (code.index.empty()) return SyntaxError(FactName(id) + " has no words");
+    encoded[id] = std::move(code);
+    return true;
+  };
+
+  std::set<std::uint64_t> live;
+  std::vector<std::uint64_t> checkpoint_live;
+  if (rebuild) {
+    // The checkpoint's entries: every text's id except those the ops write.
+    std::set<std::uint64_t> written;
+    for (const EpisodicOpSpec& op : ops) {
+      if (!op.forget) written.insert(op.ids.begin(), op.ids.end());
+    }
+    for (const EpisodicTextSpec& t :
+         request.complete ? request.texts : std::vector<EpisodicTextSpec>{}) {
+      if (!written.count(t.id) && live.insert(t.id).second) checkpoint_live.push_back(t.id);
+    }
+    for (std::uint64_t id : checkpoint_live) {
+      ENGRAM_ASSIGN_OR_RETURN(bool ok, encode(id, 0));
+      (void)ok;  // complete: every text is present
+    }
+  } else {
+    for (const auto& [id, entry] : base->live) live.insert(id);
+  }
+  for (std::size_t i = first; i < n; ++i) {
+    for (std::size_t j = 0; j < ops[i].ids.size(); ++j) {
+      const std::uint64_t id = ops[i].ids[j];
+      if (ops[i].forget) {
+        if (!live.erase(id)) return NotFoundError(FactName(id) + " is not in the memory");
+      } else {
+        if (live.count(id)) return SyntaxError(FactName(id) + " is already in the memory");
+        ENGRAM_ASSIGN_OR_RETURN(bool ok, encode(id, i));
+        if (!ok) return Resolved{EpisodicNeedCode::kCompleteState};
+        const std::string& text = *texts.find(id)->second;
+        if (!ops[i].tags.empty() && XXH3_64bits(text.data(), text.size()) != ops[i].tags[j]) {
+          return SyntaxError(FactName(id) + "'s text does not match its tag");
+        }
+        live.insert(id);
+      }
+    }
+  }
+  if (live.size() > static_cast<std::size_t>(EpisodicLimits{}.max_batch_rows)) {
+    return LimitError("an episodic memory holds at most " +
+                      std::to_string(EpisodicLimits{}.max_batch_rows) + " facts");
+  }
+  const auto k = static_cast<std::int64_t>(settings.slots);
+  const auto c = static_cast<std::int64_t>(settings.code_width);
+  ENGRAM_ASSIGN_OR_RETURN(std::shared_ptr<const Matrix> pinv,
+                          references.PseudoInverse(k, c, settings.seed));
+  EpisodicOptions memory_options;
+  memory_options.slots = k;
+  memory_options.code_width = c;
+  memory_options.ridge = settings.ridge;
+
+  auto make_entry = [&](std::uint64_t id) {
+    LiveEntry entry;
+    entry.code = std::move(encoded[id]);
+    entry.norm = std::sqrt(Dot(entry.code, entry.code));
+    entry.address = SparseAddress(*pinv, entry.code);
+    return entry;
+  };
+
+  std::shared_ptr<State> state;
+  if (rebuild) {
+    Result<EpisodicMemory> memory = ComputeError("unset");
+    if (blob_m) {
+      ENGRAM_ASSIGN_OR_RETURN(Matrix m, MatrixFromBlob(blob_m, k, c, "M"));
+      ENGRAM_ASSIGN_OR_RETURN(Matrix p, MatrixFromBlob(blob_p, k, k, "P"));
+      memory = EpisodicMemory::Restore(memory_options, m, p,
+                                       static_cast<std::int64_t>(checkpoint_live.size()));
+      if (!memory.ok()) {
+        // Shapes were checked above: a SYNTAX error here is about the blobs' contents.
+        if (memory.status().code() != ErrorCode::kSyntax) return memory.status();
+        return CorruptError("the checkpoint cannot be restored: " + memory.status().message());
+      }
+    } else {
+      if (!checkpoint_live.empty()) {
+        return SyntaxError(FactName(checkpoint_live.front()) +
+                           " is live but the memory has no checkpoint and no op writes it");
+      }
+      memory = EpisodicMemory::Create(memory_options);
+      if (!memory.ok()) return memory.status();
+    }
+    state = std::make_shared<State>(State{std::move(memory).value(), {}});
+    for (std::uint64_t id : checkpoint_live) state->live.emplace(id, make_entry(id));
+    ++stats.rebuilds;
+  } else if (first < n) {
+    state = cache.Take(keys[first]);  // changed in place below, then cached under its new key
+  } else {
+    return Resolved{EpisodicNeedCode::kNone, base, keys[n]};
+  }
+
+  // Apply. A failure from here on leaves a half-updated state: it is dropped, not cached.
+  for (std::size_t i = first; i < n; ++i) {
+    const EpisodicOpSpec& op = ops[i];
+    std::vector<const SparseCode*> codes;
+    std::vector<double> w;
+    w.reserve(op.ids.size() * static_cast<std::size_t>(k));
+    std::vector<LiveEntry> written;
+    if (op.forget) {
+      for (std::uint64_t id : op.ids) {
+        const LiveEntry& e = state->live.at(id);
+        codes.push_back(&e.code);
+        w.insert(w.end(), e.address.begin(), e.address.end());
+      }
+    } else {
+      written.reserve(op.ids.size());
+      for (std::uint64_t id : op.ids) {
+        written.push_back(make_entry(id));
+        codes.push_back(&written.back().code);
+        w.insert(w.end(), written.back().address.begin(), written.back().address.end());
+      }
+    }
+    const std::vector<double> z = DenseRows(codes, static_cast<std::size_t>(c));
+    const auto rows = static_cast<std::int64_t>(op.ids.size());
+    Status updated =
+        state->memory.Update(MatrixView{z, rows, c}, MatrixView{w, rows, k}, op.forget ? -1 : +1);
+    if (!updated.ok()) return updated.WithContext("applying op " + std::to_string(i + 1));
+    if (op.forget) {
+      for (std::uint64_t id : op.ids) state->live.erase(id);
+    } else {
+      for (std::size_t r = 0; r < op.ids.size(); ++r) {
+        state->live.emplace(op.ids[r], std::move(written[r]));
+      }
+    }
+    ++stats.ops_applied;
+  }
+  cache.Insert(keys[n], state, state->Bytes());
+  return Resolved{EpisodicNeedCode::kNone, state, keys[n]};
+}
+
+Result<EpisodicReadOutcome> EpisodicEngine::Impl::ReadState(State& state,
+                                                            const EpisodicReadCall& call) const {
+  const std::size_t nq = call.queries.size();
+  std::vector<SparseCode> zq(nq);
+  std::vector<const SparseCode*> present;
+  std::vector<std::size_t> present_query;
+  for (std::size_t q = 0; q < nq; ++q) {
+    zq[q] = encoder->Encode(call.queries[q]);
+    if (!zq[q].index.empty()) {
+      present.push_back(&zq[q]);
+      present_query.push_back(q);
+    }
+  }
+  EpisodicReadOutcome outcome;
+  outcome.results.resize(nq);
+  if (state.live.empty() || present.empty()) return outcome;  // nothing to recall, no scope
+
+  const auto c = static_cast<std::size_t>(state.memory.code_width());
+  const std::vector<double> dense = DenseRows(present, c);
+  // One Read for all queries: the K x K factorisation is shared, the products batched.
+  ENGRAM_ASSIGN_OR_RETURN(
+      Readout readout,
+      state.memory.Read(MatrixView{dense, static_cast<std::int64_t>(present.size()),
+                                   static_cast<std::int64_t>(c)},
+                        static_cast<int>(call.iterations)));
+
+  std::vector<std::pair<double, std::uint64_t>> ranked;
+  ranked.reserve(state.live.size());
+  for (std::size_t r = 0; r < present.size(); ++r) {
+    const SparseCode& query = *present[r];
+    EpisodicQueryOutcome& out = outcome.results[present_query[r]];
+    const std::span<const double> z_r = readout.codes.row(static_cast<std::int64_t>(r));
+    double readout_norm = 0;
+    for (double v : z_r) readout_norm += v * v;
+    readout_norm = std::sqrt(readout_norm);
+
+    double scope = -1;
+    ranked.clear();
+    for (const auto& [id, entry] : state.live) {
+      scope = std::max(scope, Cosine(query, entry.code));
+      double dot = 0;
+      for (std::size_t j = 0; j < entry.code.index.size(); ++j) {
+        dot += entry.code.value[j] * z_r[entry.code.index[j]];
+      }
+      const double score =
+          readout_norm > 0 && entry.norm > 0 ? dot / (readout_norm * entry.norm) : 0.0;
+      ranked.emplace_back(score, id);
+    }
+    out.scope_score = scope;
+    out.in_scope = scope >= call.scope_threshold;
+    const std::size_t top = std::min<std::size_t>(call.top_k, ranked.size());
+    // Best first; equal scores rank the lower id first.
+    std::partial_sort(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(top),
+                      ranked.end(), [](const auto& a, const auto& b) {
+                        return a.first != b.first ? a.first > b.first : a.second < b.second;
+                      });
+    for (std::size_t i = 0; i < top; ++i) {
+      out.scores.push_back(ranked[i].first);
+      out.ids.push_back(ranked[i].second);
+    }
+  }
+  return outcome;
+}
+
+EpisodicEngine::EpisodicEngine(EpisodicEngineOptions options)
+    : impl_(std::make_unique<Impl>(std::move(options))) {}
+
+EpisodicEngine::~EpisodicEngine() = default;
+
+Result<EpisodicApplyOutcome> EpisodicEngine::Apply(const EpisodicApplyCall& call,
+                                                   BlobCache& blobs) {
+  std::lock_guard lock(impl_->mutex);
+  ENGRAM_ASSIGN_OR_RETURN(Impl::Resolved resolved,
+                          impl_->Resolve(call.state, call.ops, call.texts, blobs));
+  EpisodicApplyOutcome outcome;
+  outcome.need = resolved.need;
+  if (resolved.need != EpisodicNeedCode::kNone) return outcome;
+  const EpisodicMemory& memory = resolved.state->memory;
+  outcome.rows = memory.rows();
+  if (call.checkpoint) {
+    ENGRAM_ASSIGN_OR_RETURN(Hash128 m, PutMatrix(blobs, memory.memory()));
+    ENGRAM_ASSIGN_OR_RETURN(Hash128 p, PutMatrix(blobs, memory.covariance()));
+    outcome.checkpoint_m = m;
+    outcome.checkpoint_p = p;
+    // The next requests name this state by the new checkpoint and no ops.
+    impl_->cache.Alias(resolved.key,
+                       BaseStateKey(call.state.memory_uid, call.state.settings, m, p));
+  }
+  return outcome;
+}
+
+Result<EpisodicReadOutcome> EpisodicEngine::Read(const EpisodicReadCall& call, BlobCache& blobs) {
+  // Arguments first: a malformed read changes nothing, not even the cache.
+  if (call.iterations < 1) return SyntaxError("iterations must be at least 1");
+  if (call.iterations > kMaxIterations) {
+    return LimitError("at most " + std::to_string(kMaxIterations) + " read iterations");
+  }
+  if (call.queries.size() > kMaxRows) {
+    return LimitError("at most " + std::to_string(kMaxRows) + " queries in one read");
+  }
+  if (std::isnan(call.scope_threshold)) return SyntaxError("scope_threshold must be a number");
+  std::lock_guard lock(impl_->mutex);
+  ENGRAM_ASSIGN_OR_RETURN(Impl::Resolved resolved, impl_->Resolve(call.state, {}, {}, blobs));
+  if (resolved.need != EpisodicNeedCode::kNone) {
+    EpisodicReadOutcome outcome;
+    outcome.need = resolved.need;
+    return outcome;
+  }
+  return impl_->ReadState(*resolved.state, call);
+}
+
+EpisodicEngineStats EpisodicEngine::Stats() const {
+  std::lock_guard lock(impl_->mutex);
+  EpisodicEngineStats s = impl_->stats;
+  s.cache = impl_->cache.Stats();
+  return s;
+}
+
+}  // namespace engram::compute::episodic

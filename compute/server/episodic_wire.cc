@@ -1,0 +1,108 @@
+#include "compute/server/episodic_wire.h"
+
+#include <vector>
+
+namespace engram::compute {
+namespace fb = protocol::fb;
+namespace {
+
+std::vector<EpisodicOpSpec> OpsFromWire(
+    const flatbuffers::Vector<flatbuffers::Offset<fb::EpisodicOp>>* ops) {
+  std::vector<EpisodicOpSpec> out;
+  if (ops == nullptr) return out;
+  out.reserve(ops->size());
+  for (const fb::EpisodicOp* op : *ops) {
+    EpisodicOpSpec spec;
+    spec.forget = op->forget();
+    if (op->ids()) spec.ids.assign(op->ids()->begin(), op->ids()->end());
+    if (op->tags()) spec.tags.assign(op->tags()->begin(), op->tags()->end());
+    out.push_back(std::move(spec));
+  }
+  return out;
+}
+
+std::vector<EpisodicTextSpec> TextsFromWire(
+    const flatbuffers::Vector<flatbuffers::Offset<fb::EpisodicText>>* texts) {
+  std::vector<EpisodicTextSpec> out;
+  if (texts == nullptr) return out;
+  out.reserve(texts->size());
+  for (const fb::EpisodicText* text : *texts) {
+    EpisodicTextSpec spec;
+    spec.id = text->id();
+    if (text->text()) spec.text = text->text()->str();
+    out.push_back(std::move(spec));
+  }
+  return out;
+}
+
+Result<EpisodicStateRequest> StateFromWire(const fb::EpisodicState* state, const char* op) {
+  if (state == nullptr) return SyntaxError(std::string(op) + " needs a state");
+  const fb::EpisodicSettings* settings = state->settings();
+  if (settings == nullptr) return SyntaxError(std::string(op) + " needs the memory's settings");
+  EpisodicStateRequest out;
+  if (state->memory_uid()) out.memory_uid = state->memory_uid()->str();
+  out.settings.slots = settings->slots();
+  out.settings.code_width = settings->code_width();
+  out.settings.ridge = settings->ridge();
+  out.settings.seed = settings->seed();
+  out.settings.encoder_version = settings->encoder_version();
+  if (state->checkpoint_m()) out.checkpoint_m = protocol::FromWire(*state->checkpoint_m());
+  if (state->checkpoint_p()) out.checkpoint_p = protocol::FromWire(*state->checkpoint_p());
+  out.ops = OpsFromWire(state->ops());
+  out.texts = TextsFromWire(state->texts());
+  out.complete = state->complete();
+  return out;
+}
+
+}  // namespace
+
+Result<EpisodicApplyCall> ParseEpisodicApply(const fb::EpisodicApplyRequest& request) {
+  EpisodicApplyCall call;
+  ENGRAM_ASSIGN_OR_RETURN(call.state, StateFromWire(request.state(), "EpisodicApply"));
+  call.ops = OpsFromWire(request.ops());
+  call.texts = TextsFromWire(request.texts());
+  call.checkpoint = request.checkpoint();
+  return call;
+}
+
+Result<EpisodicReadCall> ParseEpisodicRead(const fb::EpisodicReadRequest& request) {
+  EpisodicReadCall call;
+  ENGRAM_ASSIGN_OR_RETURN(call.state, StateFromWire(request.state(), "EpisodicRead"));
+  if (request.queries()) {
+    call.queries.reserve(request.queries()->size());
+    for (const flatbuffers::String* q : *request.queries()) call.queries.push_back(q->str());
+  }
+  call.top_k = request.top_k();
+  call.iterations = request.iterations();
+  call.scope_threshold = request.scope_threshold();
+  return call;
+}
+
+std::string EncodeEpisodicApplyReply(std::uint64_t id, const EpisodicApplyOutcome& outcome) {
+  flatbuffers::FlatBufferBuilder b(128);
+  const fb::Hash128 m =
+      outcome.checkpoint_m ? protocol::ToWire(*outcome.checkpoint_m) : fb::Hash128();
+  const fb::Hash128 p =
+      outcome.checkpoint_p ? protocol::ToWire(*outcome.checkpoint_p) : fb::Hash128();
+  const auto reply = fb::CreateEpisodicApplyReply(b, static_cast<std::uint8_t>(outcome.need),
+                                                  outcome.rows, outcome.checkpoint_m ? &m : nullptr,
+                                                  outcome.checkpoint_p ? &p : nullptr);
+  return protocol::FinishFrame(
+      b, fb::CreateFrame(b, id, false, fb::Body::EpisodicApplyReply, reply.Union()));
+}
+
+std::string EncodeEpisodicReadReply(std::uint64_t id, const EpisodicReadOutcome& outcome) {
+  flatbuffers::FlatBufferBuilder b(256);
+  std::vector<flatbuffers::Offset<fb::EpisodicReadResult>> results;
+  results.reserve(outcome.results.size());
+  for (const EpisodicQueryOutcome& r : outcome.results) {
+    results.push_back(fb::CreateEpisodicReadResult(
+        b, r.in_scope, r.scope_score, b.CreateVector(r.ids), b.CreateVector(r.scores)));
+  }
+  const auto reply = fb::CreateEpisodicReadReply(b, static_cast<std::uint8_t>(outcome.need),
+                                                 b.CreateVector(results));
+  return protocol::FinishFrame(
+      b, fb::CreateFrame(b, id, false, fb::Body::EpisodicReadReply, reply.Union()));
+}
+
+}  // namespace engram::compute

@@ -1,0 +1,220 @@
+#include "query/executor/episodic_state.h"
+
+#include <map>
+#include <set>
+
+namespace engram::query::internal {
+namespace {
+
+using storage::RecordKey;
+using storage::RecordKind;
+
+RecordKey EntryKey(const std::string& memory, std::uint64_t id) {
+  return RecordKey{memory, RecordKind::kEpisodicEntry, id};
+}
+
+Hash128 TensorHash(const storage::Record& record, std::string_view name) {
+  for (const storage::TensorRef& tensor : record.tensors) {
+    if (tensor.name == name) return tensor.hash;
+  }
+  return Hash128{};
+}
+
+// A guard against a co-process that keeps asking: each need is answered once.
+constexpr int kMaxRounds = 3;
+
+template <typename Reply, typename Call>
+Result<Reply> WithNeeds(ComputeLink& link, const EpisodicView& view, const Call& call) {
+  ENGRAM_ASSIGN_OR_RETURN(EpisodicStateSpec spec, view.Spec(/*complete=*/false));
+  for (int round = 0; round < kMaxRounds; ++round) {
+    ENGRAM_ASSIGN_OR_RETURN(Reply reply, call(spec));
+    switch (reply.need) {
+      case EpisodicNeed::kNothing:
+        return reply;
+      case EpisodicNeed::kCompleteState: {
+        if (spec.complete) break;
+        ENGRAM_ASSIGN_OR_RETURN(spec, view.Spec(/*complete=*/true));
+        continue;
+      }
+      case EpisodicNeed::kCheckpointBlobs:
+        if (!spec.complete) break;
+        ENGRAM_RETURN_IF_ERROR(view.PutCheckpoint(link));
+        continue;
+    }
+    break;
+  }
+  return Status::Error(
+      ErrorCode::kCompute,
+      "the co-process could not rebuild the episodic state of memory '" + view.memory() + "'");
+}
+
+}  // namespace
+
+Result<EpisodicView> EpisodicView::Load(const storage::ReadTxn& read, const storage::Tenant& tenant,
+                                        std::string memory, storage::Version as_of,
+                                        const storage::WriteBatch* batch) {
+  EpisodicView view;
+  view.read_ = &read;
+  view.batch_ = batch;
+  view.tenant_ = tenant;
+  view.memory_ = std::move(memory);
+  view.as_of_ = as_of;
+  ENGRAM_ASSIGN_OR_RETURN(
+      std::optional<storage::Record> header,
+      view.GetRecord(RecordKey{view.memory_, RecordKind::kEpisodicState, kEpisodicHeaderId},
+                     as_of));
+  if (!header) return view;
+  ENGRAM_ASSIGN_OR_RETURN(EpisodicHeader decoded, DecodeEpisodicHeader(header->attrs));
+  view.header_ = std::move(decoded);
+  const RecordKey checkpoint_key{view.memory_, RecordKind::kEpisodicState, kEpisodicCheckpointId};
+  view.checkpoint_pending_ = batch != nullptr && batch->Find(checkpoint_key) != nullptr;
+  ENGRAM_ASSIGN_OR_RETURN(view.checkpoint_, view.GetRecord(checkpoint_key, as_of));
+  if (view.checkpoint_) {
+    const auto& tensors = view.checkpoint_->tensors;
+    const std::uint64_t k = view.header_->slots, c = view.header_->code_width;
+    if (tensors.size() != 2 || tensors[0].name != "M" || tensors[1].name != "P" ||
+        tensors[0].dtype != storage::DType::kF64 || tensors[1].dtype != storage::DType::kF64 ||
+        tensors[0].shape != std::vector<std::uint64_t>{k, c} ||
+        tensors[1].shape != std::vector<std::uint64_t>{k, k}) {
+      return Status::Error(ErrorCode::kCorrupt, "episodic checkpoint of memory '" + view.memory_ +
+                                                    "' does not match its header's settings");
+    }
+  }
+  return view;
+}
+
+Result<std::optional<storage::Record>> EpisodicView::GetRecord(const RecordKey& key,
+                                                               storage::Version as_of) const {
+  if (batch_ != nullptr && as_of == as_of_) {
+    if (const auto* pending = batch_->Find(key)) {
+      if (pending->tombstone) return std::optional<storage::Record>();
+      return std::optional<storage::Record>(pending->record);
+    }
+  }
+  return read_->Get(tenant_, key, as_of);
+}
+
+Result<std::optional<EpisodicEntry>> EpisodicView::Entry(std::uint64_t id) const {
+  const RecordKey key = EntryKey(memory_, id);
+  ENGRAM_ASSIGN_OR_RETURN(std::optional<storage::Record> record, GetRecord(key, as_of_));
+  if (!record) return std::optional<EpisodicEntry>();
+  const bool pending = batch_ != nullptr && batch_->Find(key) != nullptr;
+  return std::optional<EpisodicEntry>(
+      EpisodicEntry{id, std::move(record->text), pending ? 0 : record->version});
+}
+
+Result<std::vector<EpisodicEntry>> EpisodicView::LiveEntries() const {
+  ENGRAM_ASSIGN_OR_RETURN(std::vector<storage::Record> records,
+                          read_->List(tenant_, memory_, RecordKind::kEpisodicEntry, as_of_));
+  std::map<std::uint64_t, EpisodicEntry> live;
+  for (storage::Record& record : records) {
+    live[record.key.id] = EpisodicEntry{record.key.id, std::move(record.text), record.version};
+  }
+  if (batch_ != nullptr) {
+    for (const auto& [key, pending] : batch_->pending()) {
+      if (key.memory != memory_ || key.kind != RecordKind::kEpisodicEntry) continue;
+      if (pending.tombstone) {
+        live.erase(key.id);
+      } else {
+        live[key.id] = EpisodicEntry{key.id, pending.record.text, 0};
+      }
+    }
+  }
+  std::vector<EpisodicEntry> entries;
+  entries.reserve(live.size());
+  for (auto& [id, entry] : live) entries.push_back(std::move(entry));
+  return entries;
+}
+
+Result<EpisodicStateSpec> EpisodicView::Spec(bool complete) const {
+  EpisodicStateSpec spec;
+  spec.memory_uid = UidHex(header_->uid);
+  spec.settings = SettingsOf(*header_);
+  if (checkpoint_) {
+    spec.checkpoint_m = TensorHash(*checkpoint_, "M");
+    spec.checkpoint_p = TensorHash(*checkpoint_, "P");
+  }
+  for (const EpisodicJournalOp& op : header_->ops) spec.ops.push_back(WireOp(op));
+  spec.complete = complete;
+  if (!complete) return spec;
+  ENGRAM_ASSIGN_OR_RETURN(std::vector<EpisodicEntry> live, LiveEntries());
+  std::set<std::uint64_t> have;
+  for (EpisodicEntry& entry : live) {
+    have.insert(entry.id);
+    spec.texts.push_back(EpisodicText{entry.id, std::move(entry.text)});
+  }
+  for (const EpisodicJournalOp& op : header_->ops) {
+    if (!op.forget) continue;
+    for (std::size_t i = 0; i < op.ids.size(); ++i) {
+      if (!have.insert(op.ids[i]).second) continue;
+      ENGRAM_ASSIGN_OR_RETURN(std::optional<storage::Record> record,
+                              read_->Get(tenant_, EntryKey(memory_, op.ids[i]), op.versions[i]));
+      if (!record) {
+        return Status::Error(ErrorCode::kNotFound,
+                             "fact " + std::to_string(op.ids[i]) + " of memory '" + memory_ +
+                                 "' was purged: this version of the memory's episodic state "
+                                 "can no longer be rebuilt");
+      }
+      spec.texts.push_back(EpisodicText{op.ids[i], std::move(record->text)});
+    }
+  }
+  return spec;
+}
+
+Status EpisodicView::PutCheckpoint(ComputeLink& link) const {
+  if (!checkpoint_) return Status::Ok();
+  for (const storage::TensorRef& tensor : checkpoint_->tensors) {
+    std::span<const std::uint8_t> bytes;
+    std::optional<storage::TensorView> view;
+    if (checkpoint_pending_) {
+      const auto* pending =
+          batch_->Find(RecordKey{memory_, RecordKind::kEpisodicState, kEpisodicCheckpointId});
+      for (const auto& [hash, piece] : pending->pieces) {
+        if (hash == tensor.hash) {
+          bytes = {reinterpret_cast<const std::uint8_t*>(piece.data()), piece.size()};
+        }
+      }
+      if (bytes.empty()) return InternalError("pending checkpoint tensor without its bytes");
+    } else {
+      ENGRAM_ASSIGN_OR_RETURN(storage::TensorView tensor_view, read_->Tensor(tensor));
+      view.emplace(std::move(tensor_view));
+      bytes = {static_cast<const std::uint8_t*>(view->data()), view->size()};
+    }
+    ENGRAM_ASSIGN_OR_RETURN(Hash128 hash, link.BlobPut(bytes));
+    if (hash != tensor.hash) {
+      return Status::Error(ErrorCode::kCorrupt, "checkpoint tensor hash mismatch");
+    }
+  }
+  return Status::Ok();
+}
+
+EpisodicSettings SettingsOf(const EpisodicHeader& header) {
+  EpisodicSettings settings;
+  settings.slots = header.slots;
+  settings.code_width = header.code_width;
+  settings.ridge = header.ridge;
+  settings.seed = header.seed;
+  settings.encoder_version = header.encoder_version;
+  return settings;
+}
+
+EpisodicOp WireOp(const EpisodicJournalOp& op) {
+  // A write's second field is its texts' XXH3-64 (format.md §11): the wire op's tags.
+  return EpisodicOp{op.forget, op.ids, op.forget ? std::vector<std::uint64_t>{} : op.versions};
+}
+
+Result<EpisodicApplyResult> ApplyEpisodic(ComputeLink& link, const EpisodicView& view,
+                                          const std::vector<EpisodicOp>& ops,
+                                          const std::vector<EpisodicText>& texts, bool checkpoint) {
+  return WithNeeds<EpisodicApplyResult>(link, view, [&](const EpisodicStateSpec& spec) {
+    return link.EpisodicApply(spec, ops, texts, checkpoint);
+  });
+}
+
+Result<EpisodicReadResult> ReadEpisodic(ComputeLink& link, const EpisodicView& view,
+                                        const EpisodicReadParams& params) {
+  return WithNeeds<EpisodicReadResult>(
+      link, view, [&](const EpisodicStateSpec& spec) { return link.EpisodicRead(spec, params); });
+}
+
+}  // namespace engram::query::internal

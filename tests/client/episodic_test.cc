@@ -1,0 +1,397 @@
+// The episodic memory through the embedded engine (engram/database.h), a real store and a real
+// engram-compute: WRITE / READ / FORGET / GENERATE … USING, exact forgetting (checked on the
+// stored memory matrices), rollback identity (bit for bit, also after a restart), model
+// binding, and bad input that changes nothing.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "engram/database.h"
+#include "storage/store.h"
+#include "storage/write_batch.h"
+#include "tests/storage/test_store.h"
+
+namespace engram {
+namespace {
+
+using storage::testing::TempDir;
+
+DatabaseOptions TestOptions() {
+  DatabaseOptions options;
+  options.compute_binary = std::string(ENGRAM_BIN_DIR) + "/engram-compute";
+  options.compute_args = {"--max-slots", "4"};
+  return options;
+}
+
+std::unique_ptr<Database> OpenOrDie(const std::string& path) {
+  auto db = Database::Open(path, TestOptions());
+  EXPECT_TRUE(db.ok()) << db.status().ToString();
+  return db.ok() ? std::move(*db) : nullptr;
+}
+
+StatementResult Ok(Database& db, const std::string& sql) {
+  auto results = db.Execute(sql);
+  EXPECT_EQ(results.size(), 1u) << sql;
+  if (results.empty()) return {};
+  EXPECT_TRUE(results[0].ok()) << sql << ": " << results[0].status().ToString();
+  return results[0].ok() ? *results[0] : StatementResult{};
+}
+
+Status Err(Database& db, const std::string& sql) {
+  auto results = db.Execute(sql);
+  EXPECT_EQ(results.size(), 1u) << sql;
+  if (results.empty() || results[0].ok()) {
+    ADD_FAILURE() << sql << " succeeded";
+    return Status::Ok();
+  }
+  return results[0].status();
+}
+
+std::string Quote(const std::string& text) {
+  std::string quoted = "'";
+  for (char c : text) {
+    quoted += c;
+    if (c == '\'') quoted += '\'';
+  }
+  return quoted + "'";
+}
+
+std::uint64_t Head(Database& db) {
+  const StatementResult stats = Ok(db, "SHOW STATS");
+  const Value* head = stats.Cell(0, "head");
+  return head != nullptr && std::holds_alternative<std::uint64_t>(*head)
+             ? std::get<std::uint64_t>(*head)
+             : 0;
+}
+
+bool InScope(const StatementResult& read) {
+  const Value* value = read.Find("in_scope");
+  return value != nullptr && std::holds_alternative<bool>(*value) && std::get<bool>(*value);
+}
+
+std::uint64_t TopId(const StatementResult& read) {
+  if (read.rows.empty()) return 0;
+  return std::get<std::uint64_t>(*read.Cell(0, "id"));
+}
+
+const std::vector<std::string> kFacts = {
+    "Vinson Massif is located in the continent of Antarctica.",
+    "The Eiffel Tower is located in the city of Paris.",
+    "Toyota is a car maker from Japan.",
+    "The Danube flows into the Black Sea.",
+    "Mount Kilimanjaro is located in Tanzania.",
+    "The mother tongue of Jean Gabin is French.",
+    "Nokia was founded in Finland.",
+    "The official language of Brazil is Portuguese.",
+    "Apple Inc. is headquartered in Cupertino.",
+    "The Amazon River flows through Brazil and Peru.",
+};
+
+TEST(EpisodicTest, WriteReadForgetRoundTrip) {
+  TempDir dir;
+  auto db = OpenOrDie(dir.path() + "/db");
+  ASSERT_NE(db, nullptr);
+  Ok(*db, "CREATE MEMORY agent WITH (slots = 64)");
+  for (std::size_t i = 0; i < kFacts.size(); ++i) {
+    StatementResult written = Ok(*db, "WRITE agent " + Quote(kFacts[i]));
+    EXPECT_EQ(written.U64("id"), std::optional<std::uint64_t>(i + 1));
+    EXPECT_EQ(written.U64("facts"), std::optional<std::uint64_t>(1));
+  }
+  // Every fact is recalled top-1 by its own text, and by a question about it.
+  for (std::size_t i = 0; i < kFacts.size(); ++i) {
+    StatementResult read = Ok(*db, "READ agent " + Quote(kFacts[i]) + " TOP 3");
+    EXPECT_TRUE(InScope(read)) << kFacts[i];
+    EXPECT_EQ(TopId(read), i + 1) << kFacts[i];
+    EXPECT_EQ(ValueToText(*read.Cell(0, "text")), kFacts[i]);
+  }
+  StatementResult question = Ok(*db, "READ agent 'Which continent is Vinson Massif in?' TOP 3");
+  EXPECT_TRUE(InScope(question));
+  EXPECT_EQ(TopId(question), 1u);
+  EXPECT_EQ(question.rows.size(), 3u);
+  // Out of scope: an unrelated sentence.
+  EXPECT_FALSE(
+      InScope(Ok(*db, "READ agent 'The little dog ran after the red ball in the garden.'")));
+  // Forget by id and by text: neither comes back, the others stay.
+  Ok(*db, "FORGET agent ID 1");
+  StatementResult forgotten = Ok(*db, "FORGET agent " + Quote(kFacts[2]));
+  EXPECT_EQ(forgotten.U64("forgotten"), std::optional<std::uint64_t>(1));
+  for (std::size_t i = 0; i < kFacts.size(); ++i) {
+    StatementResult read = Ok(*db, "READ agent " + Quote(kFacts[i]) + " TOP 10");
+    for (std::size_t row = 0; row < read.rows.size(); ++row) {
+      const auto id = std::get<std::uint64_t>(*read.Cell(row, "id"));
+      EXPECT_NE(id, 1u);
+      EXPECT_NE(id, 3u);
+    }
+    if (i != 0 && i != 2) EXPECT_EQ(TopId(read), i + 1) << kFacts[i];
+  }
+  Status status = Err(*db, "FORGET agent ID 1");
+  EXPECT_EQ(status.code(), ErrorCode::kNotFound);
+  EXPECT_EQ(status.position(), 16);
+}
+
+// The checkpoint tensors M and P of `memory` (checkpoint_every = 1 writes them every statement).
+std::vector<double> CheckpointTensor(const std::string& path, const std::string& memory,
+                                     const std::string& name) {
+  auto store = storage::Store::Open(path, {});
+  EXPECT_TRUE(store.ok()) << store.status().ToString();
+  if (!store.ok()) return {};
+  auto read = (*store)->BeginRead();
+  EXPECT_TRUE(read.ok());
+  auto record = read->Get(storage::Tenant::Default(),
+                          storage::RecordKey{memory, storage::RecordKind::kEpisodicState, 1});
+  EXPECT_TRUE(record.ok() && record->has_value());
+  if (!record.ok() || !record->has_value()) return {};
+  for (const storage::TensorRef& tensor : (*record)->tensors) {
+    if (tensor.name != name) continue;
+    auto bytes = read->Tensor(tensor);
+    EXPECT_TRUE(bytes.ok());
+    std::vector<double> values(bytes->size() / sizeof(double));
+    std::memcpy(values.data(), bytes->data(), values.size() * sizeof(double));
+    return values;
+  }
+  ADD_FAILURE() << "no tensor " << name;
+  return {};
+}
+
+double RelativeDifference(const std::vector<double>& a, const std::vector<double>& b) {
+  EXPECT_EQ(a.size(), b.size());
+  double diff = 0, norm = 0;
+  for (std::size_t i = 0; i < a.size() && i < b.size(); ++i) {
+    diff += (a[i] - b[i]) * (a[i] - b[i]);
+    norm += b[i] * b[i];
+  }
+  return std::sqrt(diff) / std::sqrt(norm);
+}
+
+TEST(EpisodicTest, ForgettingEqualsNeverWriting) {
+  TempDir dir;
+  const std::string forgot_path = dir.path() + "/forgot", never_path = dir.path() + "/never";
+  {
+    auto forgot = OpenOrDie(forgot_path);
+    auto never = OpenOrDie(never_path);
+    ASSERT_NE(forgot, nullptr);
+    ASSERT_NE(never, nullptr);
+    Ok(*forgot, "CREATE MEMORY m WITH (slots = 32, checkpoint_every = 1)");
+    Ok(*never, "CREATE MEMORY m WITH (slots = 32, checkpoint_every = 1)");
+    // forgot: every fact, three of them in one two-fact episode plus one alone, then forget
+    // those three; never: only the others, in the same order.
+    for (std::size_t i = 0; i < kFacts.size(); ++i) {
+      if (i == 4) {
+        Ok(*forgot, "WRITE m " + Quote(kFacts[4]) + ", " + Quote(kFacts[5]));
+        continue;
+      }
+      if (i == 5) continue;
+      Ok(*forgot, "WRITE m " + Quote(kFacts[i]));
+      if (i != 7) Ok(*never, "WRITE m " + Quote(kFacts[i]));
+    }
+    Ok(*forgot, "FORGET m ID 5");  // kFacts[4]: one row of a two-row episode
+    Ok(*forgot, "FORGET m ID 6");  // kFacts[5]
+    Ok(*forgot, "FORGET m " + Quote(kFacts[7]));
+    // The forgotten facts are not recalled by their own text.
+    for (std::size_t i : {4u, 5u, 7u}) {
+      StatementResult read = Ok(*forgot, "READ m " + Quote(kFacts[i]) + " TOP 1");
+      EXPECT_NE(ValueToText(*read.Cell(0, "text")), kFacts[i]);
+    }
+  }
+  for (const char* name : {"M", "P"}) {
+    const std::vector<double> forgot = CheckpointTensor(forgot_path, "m", name);
+    const std::vector<double> never = CheckpointTensor(never_path, "m", name);
+    ASSERT_FALSE(forgot.empty());
+    const double difference = RelativeDifference(forgot, never);
+    EXPECT_LE(difference, 1e-9) << name;
+    EXPECT_GT(difference, 0.0) << name << ": identical bits: was anything forgotten?";
+  }
+}
+
+// Rows (id, text, score) of a READ as text, scores at full precision.
+std::string Rows(const StatementResult& read) {
+  std::string rows;
+  for (const auto& row : read.rows) {
+    char score[40];
+    std::snprintf(score, sizeof(score), "%.17g", std::get<double>(row[2]));
+    rows += ValueToText(row[0]) + "|" + ValueToText(row[1]) + "|" + score + "\n";
+  }
+  return rows;
+}
+
+TEST(EpisodicTest, RollbackRestoresReadsBitForBitAlsoAfterARestart) {
+  TempDir dir;
+  const std::string path = dir.path() + "/db";
+  const std::string query = "READ m 'Where is the Eiffel Tower located?' TOP 5";
+  const std::string prompt =
+      "GENERATE 'The Eiffel Tower is located in the city of' USING m MAX 4 TEMPERATURE 0";
+  std::string rows_at_snapshot, text_at_snapshot;
+  {
+    auto db = OpenOrDie(path);
+    ASSERT_NE(db, nullptr);
+    Ok(*db, "CREATE MEMORY m WITH (slots = 16, checkpoint_every = 3)");
+    for (std::size_t i = 0; i < 5; ++i) Ok(*db, "WRITE m " + Quote(kFacts[i]));
+    Ok(*db, "SNAPSHOT m AS s");
+    rows_at_snapshot = Rows(Ok(*db, query));
+    text_at_snapshot = ValueToText(*Ok(*db, prompt).Find("text"));
+    EXPECT_NE(rows_at_snapshot.find("Eiffel"), std::string::npos);
+    // Change the state past a checkpoint: more writes and a forget.
+    for (std::size_t i = 5; i < kFacts.size(); ++i) Ok(*db, "WRITE m " + Quote(kFacts[i]));
+    Ok(*db, "FORGET m ID 2");
+    EXPECT_NE(Rows(Ok(*db, query)), rows_at_snapshot);
+    Ok(*db, "ROLLBACK m TO s");
+    EXPECT_EQ(Rows(Ok(*db, query)), rows_at_snapshot);
+    EXPECT_EQ(ValueToText(*Ok(*db, prompt).Find("text")), text_at_snapshot);
+  }
+  // A new engine and co-process rebuild the state from the records alone.
+  auto db = OpenOrDie(path);
+  ASSERT_NE(db, nullptr);
+  EXPECT_EQ(Rows(Ok(*db, query)), rows_at_snapshot);
+  EXPECT_EQ(ValueToText(*Ok(*db, prompt).Find("text")), text_at_snapshot);
+}
+
+TEST(EpisodicTest, GenerateUsingAnswersFromMemoryAndOutOfScopeIsThePlainModel) {
+  TempDir dir;
+  auto db = OpenOrDie(dir.path() + "/db");
+  ASSERT_NE(db, nullptr);
+  Ok(*db, "CREATE MEMORY agent");
+  Ok(*db, "CREATE MEMORY empty");
+  Ok(*db, "WRITE agent " + Quote(kFacts[0]) + ", " + Quote(kFacts[1]));
+  const std::string prompt = "'Vinson Massif is located in the continent of'";
+  // " Antarctica." is 10 tokens of stories260K's vocabulary.
+  StatementResult plain = Ok(*db, "GENERATE " + prompt + " MAX 12 TEMPERATURE 0");
+  StatementResult guided = Ok(*db, "GENERATE " + prompt + " USING agent MAX 12 TEMPERATURE 0");
+  EXPECT_EQ(ValueToText(*guided.Find("text")).rfind(" Antarctica", 0), 0u)
+      << ValueToText(*guided.Find("text"));
+  EXPECT_NE(ValueToText(*plain.Find("text")), ValueToText(*guided.Find("text")));
+  EXPECT_EQ(ValueToText(*guided.Find("in_scope")), "true");
+  // Out of scope (and a memory without facts): token-identical to the plain model, also when
+  // sampling.
+  for (const std::string& tail :
+       {std::string(" MAX 40 TEMPERATURE 0"), std::string(" MAX 40 TEMPERATURE 0.8 SEED 7")}) {
+    const std::string base = "GENERATE 'Once upon a time, a little bunny'";
+    StatementResult a = Ok(*db, base + tail);
+    StatementResult b = Ok(*db, base + " USING agent, empty" + tail);
+    EXPECT_EQ(ValueToText(*a.Find("text")), ValueToText(*b.Find("text")));
+    EXPECT_EQ(ValueToText(*b.Find("in_scope")), "false");
+    EXPECT_EQ(b.U64("guides"), std::optional<std::uint64_t>(0));
+  }
+}
+
+TEST(EpisodicTest, BadInputFailsClearlyAndChangesNothing) {
+  TempDir dir;
+  auto db = OpenOrDie(dir.path() + "/db");
+  ASSERT_NE(db, nullptr);
+  Ok(*db, "CREATE MEMORY agent");
+  Ok(*db, "WRITE agent 'Nokia was founded in Finland.'");
+  const std::uint64_t head = Head(*db);
+  struct Case {
+    std::string sql;
+    ErrorCode code;
+    std::int64_t position;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {"WRITE agent ''", ErrorCode::kSyntax, 12, "no words"},
+      {"WRITE agent 'fine', '?!. --'", ErrorCode::kSyntax, 20, "no words"},
+      {"WRITE agent '" + std::string(20000, 'a') + "'", ErrorCode::kLimit, 12, "limit"},
+      {"WRITE ghost 'x'", ErrorCode::kNotFound, 6, "ghost"},
+      {"READ ghost 'x'", ErrorCode::kNotFound, 5, "ghost"},
+      {"FORGET ghost ID 1", ErrorCode::kNotFound, 7, "ghost"},
+      {"FORGET agent ID 99", ErrorCode::kNotFound, 16, "no fact with id 99"},
+      {"FORGET agent 'Nokia was founded in Finland'", ErrorCode::kNotFound, 13, "exactly"},
+      {"READ agent '" + std::string(20000, 'q') + "'", ErrorCode::kLimit, 11, "limit"},
+  };
+  for (const Case& c : cases) {
+    Status status = Err(*db, c.sql);
+    EXPECT_EQ(status.code(), c.code) << c.sql.substr(0, 60) << ": " << status.ToString();
+    EXPECT_EQ(status.position(), c.position) << c.sql.substr(0, 60);
+    EXPECT_NE(status.message().find(c.message), std::string::npos) << status.message();
+  }
+  EXPECT_EQ(Head(*db), head);
+  // A query without words, and a memory without facts: no rows, not in scope.
+  StatementResult empty = Ok(*db, "READ agent '...'");
+  EXPECT_FALSE(InScope(empty));
+  EXPECT_TRUE(empty.rows.empty());
+  Ok(*db, "CREATE MEMORY blank");
+  EXPECT_TRUE(Ok(*db, "READ blank 'Nokia'").rows.empty());
+  // Transactions: a fact written in the open transaction cannot be forgotten before COMMIT;
+  // PURGE is refused inside one; ABORT leaves the memory as it was.
+  Ok(*db, "BEGIN");
+  Ok(*db, "WRITE agent 'Toyota is a car maker from Japan.'");
+  EXPECT_EQ(TopId(Ok(*db, "READ agent 'Toyota car maker' TOP 1")), 2u);
+  EXPECT_EQ(Err(*db, "FORGET agent ID 2").code(), ErrorCode::kConflict);
+  EXPECT_EQ(Err(*db, "FORGET agent ID 1 PURGE").code(), ErrorCode::kConflict);
+  Ok(*db, "ABORT");
+  EXPECT_NE(TopId(Ok(*db, "READ agent 'Toyota car maker' TOP 1")), 2u);
+  // The next WRITE takes id 2: the aborted one never happened.
+  EXPECT_EQ(Ok(*db, "WRITE agent 'The Danube flows into the Black Sea.'").U64("id"),
+            std::optional<std::uint64_t>(2));
+}
+
+TEST(EpisodicTest, PurgeRemovesTheTextAndKeepsTheMemoryUsable) {
+  TempDir dir;
+  auto db = OpenOrDie(dir.path() + "/db");
+  ASSERT_NE(db, nullptr);
+  Ok(*db, "CREATE MEMORY agent");
+  Ok(*db, "WRITE agent " + Quote(kFacts[0]));
+  Ok(*db, "WRITE agent " + Quote(kFacts[1]));
+  StatementResult purged = Ok(*db, "FORGET agent ID 1 PURGE");
+  EXPECT_EQ(purged.U64("forgotten"), std::optional<std::uint64_t>(1));
+  StatementResult history = Ok(*db, "HISTORY agent");
+  for (std::size_t row = 0; row < history.rows.size(); ++row) {
+    EXPECT_EQ(ValueToText(*history.Cell(row, "statement")).find("Vinson"), std::string::npos);
+  }
+  EXPECT_EQ(TopId(Ok(*db, "READ agent " + Quote(kFacts[1]) + " TOP 1")), 2u);
+  Ok(*db, "WRITE agent " + Quote(kFacts[2]));
+  EXPECT_EQ(TopId(Ok(*db, "READ agent " + Quote(kFacts[2]) + " TOP 1")), 3u);
+}
+
+TEST(EpisodicTest, AMemoryBuiltWithAnotherModelIsRefused) {
+  TempDir dir;
+  const std::string path = dir.path() + "/db";
+  {
+    auto db = OpenOrDie(path);
+    ASSERT_NE(db, nullptr);
+    Ok(*db, "GENERATE 'x' MAX 1");  // binds the database to the model
+    Ok(*db, "CREATE MEMORY agent");
+    Ok(*db, "WRITE agent 'Nokia was founded in Finland.'");
+  }
+  {
+    // Rebind the memory's record to another fingerprint, as a memory made elsewhere would be.
+    auto store = storage::Store::Open(path, {});
+    ASSERT_TRUE(store.ok());
+    const storage::RecordKey key{"agent", storage::RecordKind::kMemory, 0};
+    std::string attrs;
+    {
+      auto read = (*store)->BeginRead();
+      ASSERT_TRUE(read.ok());
+      auto record = read->Get(storage::Tenant::Default(), key);
+      ASSERT_TRUE(record.ok() && record->has_value());
+      attrs.assign(reinterpret_cast<const char*>((*record)->attrs.data()), (*record)->attrs.size());
+    }
+    const std::size_t at = attrs.find("\"model\": \"");
+    ASSERT_NE(at, std::string::npos) << attrs;
+    attrs.replace(at + 10, 32, std::string(32, '0'));
+    storage::RecordData data;
+    data.attrs.assign(reinterpret_cast<const std::byte*>(attrs.data()),
+                      reinterpret_cast<const std::byte*>(attrs.data()) + attrs.size());
+    storage::WriteBatch batch(storage::Tenant::Default());
+    ASSERT_TRUE(batch.Put(key, std::move(data)).ok());
+    ASSERT_TRUE((*store)->Commit(batch, "test: rebind").ok());
+  }
+  auto db = OpenOrDie(path);
+  ASSERT_NE(db, nullptr);
+  const std::uint64_t head = Head(*db);
+  for (const std::string& sql :
+       {std::string("WRITE agent 'Toyota is a car maker from Japan.'"),
+        std::string("READ agent 'Nokia'"), std::string("FORGET agent ID 1"),
+        std::string("GENERATE 'Nokia was founded in' USING agent MAX 2")}) {
+    Status status = Err(*db, sql);
+    EXPECT_EQ(status.code(), ErrorCode::kModel) << sql << ": " << status.ToString();
+    EXPECT_NE(status.message().find("was built with model 000000"), std::string::npos)
+        << status.message();
+  }
+  EXPECT_EQ(Head(*db), head);
+}
+
+}  // namespace
+}  // namespace engram
