@@ -14,26 +14,20 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 #include <fstream>
-#include <map>
 #include <memory>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "client/flags.h"
-#include "client/json_reader.h"
 #include "compute/episodic/ngram_encoder.h"
 #include "tools/episodic/book_text.h"
+#include "tools/episodic/eval_data.h"
 
 namespace {
 
 namespace ep = engram::compute::episodic;
-
-struct Fact {
-  std::string subject, attribute, templ, prompt, relation;
-};
 
 double Percentile(std::vector<double> xs, double p) {  // study.py pct(): linear interpolation
   std::sort(xs.begin(), xs.end());
@@ -41,13 +35,6 @@ double Percentile(std::vector<double> xs, double p) {  // study.py pct(): linear
   const auto f = static_cast<std::size_t>(std::floor(k));
   const auto c = static_cast<std::size_t>(std::ceil(k));
   return xs[f] + (xs[c] - xs[f]) * (k - static_cast<double>(f));
-}
-
-std::string Format(const std::string& templ, const std::string& subject) {
-  std::string out = templ;
-  const std::size_t at = out.find("{}");
-  if (at != std::string::npos) out.replace(at, 2, subject);
-  return out;
 }
 
 }  // namespace
@@ -85,63 +72,17 @@ int main(int argc, char** argv) {
   auto encoder = ep::NgramEncoder::Create(options, idf, factor);
   if (!encoder.ok()) return Fail(encoder.status());
 
-  // Facts and templates (data.py build()).
-  auto json_text = engram::tools::ReadFile(data_dir + "/editing/known_1000.json");
-  if (!json_text.ok()) return Fail(json_text.status());
-  auto json = engram::ParseJson(*json_text);
-  if (!json) return Fail(engram::CorruptError("known_1000.json: malformed"));
-  std::vector<Fact> facts;
-  std::map<std::string, std::vector<std::string>> templates;
-  for (const auto& item : json->items) {
-    facts.push_back({item["subject"].text, item["attribute"].text, item["template"].text,
-                     item["prompt"].text, item["relation_id"].text});
-    auto& list = templates[facts.back().relation];
-    if (std::find(list.begin(), list.end(), facts.back().templ) == list.end()) {
-      list.push_back(facts.back().templ);
-    }
-  }
-  std::vector<std::pair<std::size_t, std::string>> prompt_q, para_q;
-  for (std::size_t i = 0; i < facts.size(); ++i) {
-    prompt_q.emplace_back(i, facts[i].prompt);
-    for (const std::string& t : templates[facts[i].relation]) {
-      if (t != facts[i].templ) para_q.emplace_back(i, Format(t, facts[i].subject));
-    }
-  }
-
-  // Unrelated book sentences (data.py: sorted files, paragraphs, sentences of 5-40 words).
-  std::vector<std::string> book_files;  // sorted by name, as os.listdir + sorted()
-  std::error_code error;
-  for (const auto& entry : std::filesystem::directory_iterator(data_dir + "/books", error)) {
-    book_files.push_back(entry.path().string());
-  }
-  if (error) return Fail(engram::NotFoundError(data_dir + "/books: " + error.message()));
-  std::sort(book_files.begin(), book_files.end());
-  std::vector<std::string> paragraphs;
-  for (const std::string& file : book_files) {
-    auto text = engram::tools::ReadFile(file);
-    if (!text.ok()) return Fail(text.status());
-    for (std::string& p : engram::tools::Paragraphs(*text)) paragraphs.push_back(std::move(p));
-  }
-  std::vector<std::pair<std::size_t, std::string>> sentences;  // (paragraph, sentence)
-  std::vector<std::size_t> candidates;
-  for (std::size_t pi = 0; pi < paragraphs.size(); ++pi) {
-    for (std::string& s : engram::tools::Sentences(paragraphs[pi])) {
-      const int n = engram::tools::CountWords(s);
-      if (n >= 5 && n <= 40) candidates.push_back(sentences.size());
-      sentences.emplace_back(pi, std::move(s));
-    }
-  }
-  engram::tools::PythonRandom rng(12345);
-  std::vector<std::size_t> pick;
-  for (std::uint64_t k : rng.SampleIndices(candidates.size(), 1000)) {
-    pick.push_back(candidates[k]);
-  }
-  std::sort(pick.begin(), pick.end());
-  std::set<std::size_t> held;
-  for (std::size_t k : pick) held.insert(sentences[k].first);
+  // Facts, templates, queries and the unrelated book sentences (data.py build()).
+  auto fact_set = engram::tools::LoadFacts(data_dir);
+  if (!fact_set.ok()) return Fail(fact_set.status());
+  auto books = engram::tools::LoadBookSentences(data_dir);
+  if (!books.ok()) return Fail(books.status());
+  const std::vector<engram::tools::Fact>& facts = fact_set->facts;
+  const std::vector<std::size_t>& pick = books->unrelated;
+  const std::set<std::size_t>& held = books->held_paragraphs;
   if (!held_out_path.empty()) {
     std::ofstream out(held_out_path, std::ios::trunc);
-    for (std::size_t pi : held) out << paragraphs[pi] << '\n';
+    for (std::size_t pi : held) out << books->paragraphs[pi] << '\n';
   }
 
   // Memory and scoring (study.py evaluate(): first maximum wins).
@@ -162,20 +103,23 @@ int main(int argc, char** argv) {
     return std::pair{b, score[b]};
   };
   std::size_t prompt_hits = 0, para_hits = 0;
-  for (const auto& [i, q] : prompt_q) prompt_hits += best(q).first == i;
+  for (const auto& [i, q] : fact_set->prompt_queries) prompt_hits += best(q).first == i;
   std::vector<double> para_scores, unrel_scores;
-  for (const auto& [i, q] : para_q) {
+  for (const auto& [i, q] : fact_set->paraphrase_queries) {
     const auto [b, s] = best(q);
     para_hits += b == i;
     para_scores.push_back(s);
   }
-  for (std::size_t k : pick) unrel_scores.push_back(best(sentences[k].second).second);
+  for (std::size_t k : pick) unrel_scores.push_back(best(books->sentences[k].text).second);
 
   std::printf("facts=%zu paragraphs=%zu sentences=%zu candidates=%zu held_paragraphs=%zu\n",
-              facts.size(), paragraphs.size(), sentences.size(), candidates.size(), held.size());
+              facts.size(), books->paragraphs.size(), books->sentences.size(),
+              books->candidates.size(), held.size());
+  const std::size_t n_prompt = fact_set->prompt_queries.size();
+  const std::size_t n_para = fact_set->paraphrase_queries.size();
   std::printf("prompt@1=%.4f paraphrase@1=%.4f (n=%zu)\n",
-              static_cast<double>(prompt_hits) / static_cast<double>(prompt_q.size()),
-              static_cast<double>(para_hits) / static_cast<double>(para_q.size()), para_q.size());
+              static_cast<double>(prompt_hits) / static_cast<double>(n_prompt),
+              static_cast<double>(para_hits) / static_cast<double>(n_para), n_para);
   std::printf("paraphrase best p5/50/95 = %.3f %.3f %.3f\n", Percentile(para_scores, 5),
               Percentile(para_scores, 50), Percentile(para_scores, 95));
   std::printf("unrelated best p5/50/95 = %.3f %.3f %.3f\n", Percentile(unrel_scores, 5),

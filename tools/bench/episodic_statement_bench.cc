@@ -1,0 +1,210 @@
+// Statement-to-result latency of the episodic memory statements through the public engine API
+// (engram::Database::Execute: parse, executor, store commit, co-process round trip), with the
+// co-process warm and a memory holding the first 1,000 known_1000 facts: a one-fact WRITE
+// (committed), READ … TOP 5, and FORGET ID of the facts the WRITE benchmark added (so the
+// memory returns to 1,000). The baselines in the same process: SHOW MEMORIES (no model, a read
+// transaction) and GENERATE 'x' MAX 1 TEMPERATURE 0 (one co-process round trip with one decode
+// step). Each benchmark reports p50/p99 over its iterations; after the run the ratios of the
+// p50s to the baselines' are printed. The targets: WRITE and READ p50 ≤ 2 ms.
+//
+// Order matters and is the registration order: READ runs on exactly 1,000 facts; WRITE grows
+// the memory by its iteration count (reported as "entries"), FORGET shrinks it back.
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "engram/database.h"
+#include "tools/episodic/episodic_client.h"
+#include "tools/episodic/eval_data.h"
+
+namespace engram::tools {
+namespace {
+
+constexpr std::size_t kFacts = 1000;
+constexpr const char* kMemory = "m";
+
+[[noreturn]] void Die(const Status& status) {
+  std::fprintf(stderr, "%s\n", status.ToString().c_str());
+  std::exit(1);
+}
+
+struct Fixture {
+  std::string dir;
+  std::unique_ptr<Database> db;
+  std::vector<std::string> prompts;  // READ queries: the stored facts' prompts
+  std::vector<std::string> extra;    // WRITE inputs: the other facts, then book sentences
+  std::size_t next_extra = 0;
+  std::vector<std::uint64_t> written;  // ids the WRITE benchmark added, for FORGET
+};
+
+Fixture* g_fixture = nullptr;  // built by the first benchmark that runs
+
+Fixture& Shared() {
+  static Fixture* fixture = [] {
+    auto* f = new Fixture;
+    const std::string data = std::string(ENGRAM_SOURCE_DIR) + "/../shared/data";
+    auto set = LoadFacts(data);
+    if (!set.ok()) Die(set.status());
+    auto books = LoadBookSentences(data);
+    if (!books.ok()) Die(books.status());
+    std::string pattern = (std::filesystem::temp_directory_path() / "engram-bench-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr) Die(InternalError("mkdtemp failed"));
+    f->dir = pattern;
+    auto db = Database::Open(f->dir + "/db");  // engram-compute next to this binary
+    if (!db.ok()) Die(db.status());
+    f->db = std::move(db).value();
+    if (Status s = f->db->StartCompute(); !s.ok()) Die(s);
+    if (auto r = RunOne(*f->db, std::string("CREATE MEMORY ") + kMemory); !r.ok()) {
+      Die(r.status());
+    }
+    // One statement for the 1,000 facts: the fill is setup, not what is measured.
+    std::string write = std::string("WRITE ") + kMemory + " ";
+    for (std::size_t i = 0; i < kFacts && i < set->facts.size(); ++i) {
+      if (i > 0) write += ", ";
+      write += QuoteString(set->facts[i].Sentence());
+      f->prompts.push_back(set->facts[i].prompt);
+    }
+    if (auto r = RunOne(*f->db, write); !r.ok()) Die(r.status());
+    for (std::size_t i = kFacts; i < set->facts.size(); ++i) {
+      f->extra.push_back(set->facts[i].Sentence());
+    }
+    for (std::size_t c : books->candidates) f->extra.push_back(books->sentences[c].text);
+    g_fixture = f;
+    return f;
+  }();
+  return *fixture;
+}
+
+std::map<std::string, double>& P50s() {
+  static std::map<std::string, double> p50s;
+  return p50s;
+}
+
+// Runs `prepare(i)` (untimed) then `statement(i)` (timed: manual time) once per iteration, and
+// reports p50/p99 in microseconds; the p50 is kept for the ratios under `name`.
+template <typename Prepare, typename Statement>
+void TimeEachStatement(benchmark::State& state, const std::string& name, Prepare prepare,
+                       Statement statement) {
+  std::vector<double> micros;
+  std::size_t i = 0;
+  for (auto _ : state) {
+    prepare(i);
+    const auto t0 = std::chrono::steady_clock::now();
+    statement(i++);
+    const auto t1 = std::chrono::steady_clock::now();
+    state.SetIterationTime(std::chrono::duration<double>(t1 - t0).count());
+    micros.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
+  }
+  std::sort(micros.begin(), micros.end());
+  auto at = [&](double q) {
+    return micros[static_cast<std::size_t>(q * static_cast<double>(micros.size() - 1))];
+  };
+  state.counters["p50_us"] = at(0.50);
+  state.counters["p99_us"] = at(0.99);
+  P50s()[name] = at(0.50);
+}
+
+void NoPrepare(std::size_t) {}
+
+void BM_ShowMemories(benchmark::State& state) {
+  Database& db = *Shared().db;
+  TimeEachStatement(state, "SHOW MEMORIES", NoPrepare, [&](std::size_t) {
+    if (auto r = RunOne(db, "SHOW MEMORIES"); !r.ok()) Die(r.status());
+  });
+}
+BENCHMARK(BM_ShowMemories)->UseManualTime()->Unit(benchmark::kMicrosecond);
+
+void BM_GenerateMax1(benchmark::State& state) {
+  Database& db = *Shared().db;
+  TimeEachStatement(state, "GENERATE MAX 1", NoPrepare, [&](std::size_t) {
+    if (auto r = RunOne(db, "GENERATE 'x' MAX 1 TEMPERATURE 0"); !r.ok()) Die(r.status());
+  });
+}
+BENCHMARK(BM_GenerateMax1)->UseManualTime()->Unit(benchmark::kMicrosecond);
+
+void BM_ReadTop5(benchmark::State& state) {
+  Fixture& f = Shared();
+  if (auto r = ReadFacts(*f.db, kMemory, f.prompts[0], 5); !r.ok()) Die(r.status());  // warm
+  TimeEachStatement(state, "READ TOP 5", NoPrepare, [&](std::size_t i) {
+    auto r = ReadFacts(*f.db, kMemory, f.prompts[i % f.prompts.size()], 5);
+    if (!r.ok()) Die(r.status());
+  });
+  state.counters["entries"] = static_cast<double>(kFacts);
+}
+BENCHMARK(BM_ReadTop5)->UseManualTime()->Unit(benchmark::kMicrosecond);
+
+void BM_WriteOneFact(benchmark::State& state) {
+  Fixture& f = Shared();
+  TimeEachStatement(state, "WRITE", NoPrepare, [&](std::size_t) {
+    auto id = WriteFact(*f.db, kMemory, f.extra[f.next_extra++ % f.extra.size()]);
+    if (!id.ok()) Die(id.status());
+    f.written.push_back(*id);
+  });
+  state.counters["entries"] = static_cast<double>(kFacts + f.written.size());
+}
+BENCHMARK(BM_WriteOneFact)->UseManualTime()->Unit(benchmark::kMicrosecond);
+
+void BM_ForgetById(benchmark::State& state) {
+  Fixture& f = Shared();
+  auto prepare = [&](std::size_t) {  // more iterations than the WRITE benchmark's writes
+    if (!f.written.empty()) return;
+    auto id = WriteFact(*f.db, kMemory, f.extra[f.next_extra++ % f.extra.size()]);
+    if (!id.ok()) Die(id.status());
+    f.written.push_back(*id);
+  };
+  TimeEachStatement(state, "FORGET ID", prepare, [&](std::size_t) {
+    auto n = ForgetFact(*f.db, kMemory, f.written.back());
+    if (!n.ok()) Die(n.status());
+    f.written.pop_back();
+  });
+  state.counters["entries"] = static_cast<double>(kFacts + f.written.size());
+}
+BENCHMARK(BM_ForgetById)->UseManualTime()->Unit(benchmark::kMicrosecond);
+
+void PrintRatios() {
+  const auto& p = P50s();
+  std::printf("\np50 (us) and ratios to the baselines:\n");
+  for (const char* name : {"WRITE", "READ TOP 5", "FORGET ID"}) {
+    auto it = p.find(name);
+    if (it == p.end()) continue;
+    std::printf("  %-11s p50 %9.1f us", name, it->second);
+    for (const char* base : {"SHOW MEMORIES", "GENERATE MAX 1"}) {
+      auto b = p.find(base);
+      if (b != p.end() && b->second > 0) {
+        std::printf("  x%.1f %s (%.1f us)", it->second / b->second, base, b->second);
+      }
+    }
+    if (std::string(name) != "FORGET ID") {
+      std::printf("  target <= 2000 us: %s", it->second <= 2000.0 ? "PASS" : "FAIL");
+    }
+    std::printf("\n");
+  }
+}
+
+// Stops the co-process (by closing the database) and removes the temporary directory.
+void Teardown() {
+  if (g_fixture == nullptr) return;
+  g_fixture->db.reset();
+  std::error_code error;
+  std::filesystem::remove_all(g_fixture->dir, error);
+}
+
+}  // namespace
+}  // namespace engram::tools
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  engram::tools::PrintRatios();
+  engram::tools::Teardown();
+  return 0;
+}
