@@ -399,13 +399,20 @@ Result<EpisodicReadOutcome> EpisodicEngine::Impl::ReadState(State& state,
     for (double v : z_r) readout_norm += v * v;
     readout_norm = std::sqrt(readout_norm);
 
+    // The query's dense row (already built for the Read) turns both cosines per entry into a
+    // gather over the entry's non-zeros; norms are computed once (entries keep theirs).
+    const double* q_dense = dense.data() + r * c;
+    const double query_norm = std::sqrt(Dot(query, query));
     double scope = -1;
     ranked.clear();
     for (const auto& [id, entry] : state.live) {
-      scope = std::max(scope, Cosine(query, entry.code));
-      double dot = 0;
+      double dot = 0, query_dot = 0;
       for (std::size_t j = 0; j < entry.code.index.size(); ++j) {
         dot += entry.code.value[j] * z_r[entry.code.index[j]];
+        query_dot += entry.code.value[j] * q_dense[entry.code.index[j]];
+      }
+      if (query_norm > 0 && entry.norm > 0) {
+        scope = std::max(scope, query_dot / (query_norm * entry.norm));
       }
       const double score =
           readout_norm > 0 && entry.norm > 0 ? dot / (readout_norm * entry.norm) : 0.0;
