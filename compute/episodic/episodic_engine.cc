@@ -414,8 +414,11 @@ Result<EpisodicReadOutcome> EpisodicEngine::Impl::ReadState(State& state,
       if (query_norm > 0 && entry.norm > 0) {
         scope = std::max(scope, query_dot / (query_norm * entry.norm));
       }
+      // Normalised by the query's norm, not the readout's: a readout that holds little of the
+      // query (nothing related is stored) must not score its faint matches near 1.
       const double score =
-          readout_norm > 0 && entry.norm > 0 ? dot / (readout_norm * entry.norm) : 0.0;
+          readout_norm > 0 && query_norm > 0 && entry.norm > 0 ? dot / (query_norm * entry.norm)
+                                                               : 0.0;
       ranked.emplace_back(score, id);
     }
     out.scope_score = scope;
