@@ -104,16 +104,19 @@ Result<MemorySettings> Executor::BoundMemory(const storage::ReadTxn& read, const
   return settings;
 }
 
+Result<internal::EpisodicView> Executor::LoadEpisodic(const storage::ReadTxn& read,
+                                                      const std::string& memory) const {
+  return EpisodicView::Load(read, options_.tenant, memory, StateVersion(),
+                            txn_ ? &txn_->batch : nullptr);
+}
+
 Result<StatementResult> Executor::WriteFacts(const WriteFactsStatement& write,
                                              std::string_view text, std::size_t position) {
   for (const Text& fact : write.facts) ENGRAM_RETURN_IF_ERROR(CheckText(fact, "the fact"));
   ENGRAM_ASSIGN_OR_RETURN(ComputeLink * link, Link(position));
   ENGRAM_ASSIGN_OR_RETURN(storage::ReadTxn read, Read());
   ENGRAM_ASSIGN_OR_RETURN(MemorySettings settings, BoundMemory(read, write.memory, *link));
-  const storage::WriteBatch* batch = txn_ ? &txn_->batch : nullptr;
-  ENGRAM_ASSIGN_OR_RETURN(
-      EpisodicView view,
-      EpisodicView::Load(read, options_.tenant, write.memory.value, StateVersion(), batch));
+  ENGRAM_ASSIGN_OR_RETURN(EpisodicView view, LoadEpisodic(read, write.memory.value));
   if (!view.exists()) {
     EpisodicHeader header;
     header.slots = static_cast<std::uint32_t>(settings.slots);
@@ -159,19 +162,25 @@ Result<StatementResult> Executor::WriteFacts(const WriteFactsStatement& write,
     ENGRAM_RETURN_IF_ERROR(next.Put(EntryKey(write.memory.value, op.ids[i]), std::move(entry)));
   }
   header.next_id += op.ids.size();
-  if (checkpoint) {
-    ENGRAM_RETURN_IF_ERROR(WriteCheckpoint(*link, *applied, header, write.memory.value, next));
-  } else {
-    header.ops.push_back(std::move(op));
-  }
-  ENGRAM_RETURN_IF_ERROR(
-      next.Put(RecordKey{write.memory.value, RecordKind::kEpisodicState, kEpisodicHeaderId},
-               HeaderRecord(header)));
+  ENGRAM_RETURN_IF_ERROR(AddEpisodicState(*link, *applied, checkpoint, std::move(op), header,
+                                          write.memory.value, next));
   StatementResult result = internal::Named("WRITE");
   ENGRAM_RETURN_IF_ERROR(FinishBatch(std::move(next), text, result));
   result.Add("id", header.next_id - write.facts.size())
       .Add("facts", std::uint64_t{write.facts.size()});
   return result;
+}
+
+Status Executor::AddEpisodicState(ComputeLink& link, const EpisodicApplyResult& applied,
+                                  bool checkpoint, EpisodicJournalOp op, EpisodicHeader& header,
+                                  const std::string& memory, storage::WriteBatch& batch) const {
+  if (checkpoint) {
+    ENGRAM_RETURN_IF_ERROR(WriteCheckpoint(link, applied, header, memory, batch));
+  } else {
+    header.ops.push_back(std::move(op));
+  }
+  return batch.Put(RecordKey{memory, RecordKind::kEpisodicState, kEpisodicHeaderId},
+                   HeaderRecord(header));
 }
 
 Status Executor::WriteCheckpoint(ComputeLink& link, const EpisodicApplyResult& applied,
@@ -210,10 +219,7 @@ Result<StatementResult> Executor::ReadFacts(const ReadFactsStatement& statement,
   ENGRAM_ASSIGN_OR_RETURN(ComputeLink * link, Link(position));
   ENGRAM_ASSIGN_OR_RETURN(storage::ReadTxn read, Read());
   ENGRAM_ASSIGN_OR_RETURN(MemorySettings settings, BoundMemory(read, statement.memory, *link));
-  const storage::WriteBatch* batch = txn_ ? &txn_->batch : nullptr;
-  ENGRAM_ASSIGN_OR_RETURN(
-      EpisodicView view,
-      EpisodicView::Load(read, options_.tenant, statement.memory.value, StateVersion(), batch));
+  ENGRAM_ASSIGN_OR_RETURN(EpisodicView view, LoadEpisodic(read, statement.memory.value));
   StatementResult result = internal::Named("READ");
   result.has_rows = true;
   result.columns = {"id", "text", "score"};
@@ -248,10 +254,7 @@ Result<StatementResult> Executor::ForgetFacts(const ForgetTarget& target, std::s
   ENGRAM_ASSIGN_OR_RETURN(storage::ReadTxn read, Read());
   ENGRAM_ASSIGN_OR_RETURN(MemorySettings settings, BoundMemory(read, target.memory, *link));
   (void)settings;
-  const storage::WriteBatch* batch = txn_ ? &txn_->batch : nullptr;
-  ENGRAM_ASSIGN_OR_RETURN(
-      EpisodicView view,
-      EpisodicView::Load(read, options_.tenant, target.memory.value, StateVersion(), batch));
+  ENGRAM_ASSIGN_OR_RETURN(EpisodicView view, LoadEpisodic(read, target.memory.value));
   std::vector<EpisodicEntry> forgotten;
   std::size_t at = target.memory.position;
   if (target.id) {
@@ -305,14 +308,8 @@ Result<StatementResult> Executor::ForgetFacts(const ForgetTarget& target, std::s
     keys.push_back(EntryKey(target.memory.value, entry.id));
     ENGRAM_RETURN_IF_ERROR(next.Tombstone(keys.back()));
   }
-  if (checkpoint) {
-    ENGRAM_RETURN_IF_ERROR(WriteCheckpoint(*link, *applied, header, target.memory.value, next));
-  } else {
-    header.ops.push_back(std::move(op));
-  }
-  ENGRAM_RETURN_IF_ERROR(
-      next.Put(RecordKey{target.memory.value, RecordKind::kEpisodicState, kEpisodicHeaderId},
-               HeaderRecord(header)));
+  ENGRAM_RETURN_IF_ERROR(AddEpisodicState(*link, *applied, checkpoint, std::move(op), header,
+                                          target.memory.value, next));
   StatementResult result = internal::Named("FORGET");
   ENGRAM_RETURN_IF_ERROR(FinishBatch(std::move(next), text, result));
   if (target.purge.value) {
@@ -332,10 +329,7 @@ Result<Executor::Recall> Executor::RecallGuides(ComputeLink& link,
   ENGRAM_ASSIGN_OR_RETURN(storage::ReadTxn read, Read());
   for (const Name& memory : memories) {
     ENGRAM_ASSIGN_OR_RETURN(MemorySettings settings, BoundMemory(read, memory, link));
-    const storage::WriteBatch* batch = txn_ ? &txn_->batch : nullptr;
-    ENGRAM_ASSIGN_OR_RETURN(
-        EpisodicView view,
-        EpisodicView::Load(read, options_.tenant, memory.value, StateVersion(), batch));
+    ENGRAM_ASSIGN_OR_RETURN(EpisodicView view, LoadEpisodic(read, memory.value));
     if (!view.exists() || compute::episodic::NormalisedWords(prompt).empty()) continue;
     EpisodicReadParams params;
     params.queries = {prompt};

@@ -39,6 +39,7 @@
 #include "engram/status.h"
 #include "query/compute_client/compute_link.h"
 #include "query/executor/episodic_header.h"
+#include "query/executor/episodic_state.h"
 #include "query/executor/memory_options.h"
 #include "query/language/ast.h"
 #include "storage/store.h"
@@ -147,6 +148,14 @@ class Executor {
                                      ComputeLink& link) const;
   Result<StatementResult> WriteFacts(const WriteFactsStatement& write, std::string_view text,
                                      std::size_t position);
+  // The memory's episodic records as this statement sees them (transaction included).
+  Result<internal::EpisodicView> LoadEpisodic(const storage::ReadTxn& read,
+                                              const std::string& memory) const;
+  // Adds the statement's journal entry `op` to `header` (or, with `checkpoint`, the checkpoint
+  // record of `applied` and an empty journal) and puts the header into `batch`.
+  Status AddEpisodicState(ComputeLink& link, const EpisodicApplyResult& applied, bool checkpoint,
+                          EpisodicJournalOp op, EpisodicHeader& header, const std::string& memory,
+                          storage::WriteBatch& batch) const;
   // Adds the checkpoint record of `applied` to `batch` and empties `header`'s journal.
   Status WriteCheckpoint(ComputeLink& link, const EpisodicApplyResult& applied,
                          EpisodicHeader& header, const std::string& memory,

@@ -2,6 +2,7 @@
 // GENERATE through the co-process (greedy output token-exact against llama2.c's), streaming,
 // model binding, sessions per tenant, transactions across calls.
 #include "engram/database.h"
+#include "tests/client/test_database.h"
 
 #include <gtest/gtest.h>
 
@@ -17,27 +18,9 @@ namespace {
 
 using storage::testing::TempDir;
 
-DatabaseOptions TestOptions() {
-  DatabaseOptions options;
-  options.compute_binary = std::string(ENGRAM_BIN_DIR) + "/engram-compute";
-  options.compute_args = {"--max-slots", "4"};
-  return options;
-}
-
-std::unique_ptr<Database> OpenOrDie(const std::string& path,
-                                    const DatabaseOptions& options = TestOptions()) {
-  auto db = Database::Open(path, options);
-  EXPECT_TRUE(db.ok()) << db.status().ToString();
-  return db.ok() ? std::move(*db) : nullptr;
-}
-
-StatementResult Ok(Database& db, const std::string& sql, const ExecuteOptions& options = {}) {
-  auto results = db.Execute(sql, options);
-  EXPECT_EQ(results.size(), 1u) << sql;
-  if (results.empty()) return {};
-  EXPECT_TRUE(results[0].ok()) << sql << ": " << results[0].status().ToString();
-  return results[0].ok() ? *results[0] : StatementResult{};
-}
+using testing::Ok;
+using testing::OpenOrDie;
+using testing::TestOptions;
 
 std::string Text(const StatementResult& result, std::string_view field) {
   const Value* value = result.Find(field);

@@ -12,6 +12,7 @@
 #include "engram/database.h"
 #include "storage/store.h"
 #include "storage/write_batch.h"
+#include "tests/client/test_database.h"
 #include "tests/storage/test_store.h"
 
 namespace engram {
@@ -19,26 +20,8 @@ namespace {
 
 using storage::testing::TempDir;
 
-DatabaseOptions TestOptions() {
-  DatabaseOptions options;
-  options.compute_binary = std::string(ENGRAM_BIN_DIR) + "/engram-compute";
-  options.compute_args = {"--max-slots", "4"};
-  return options;
-}
-
-std::unique_ptr<Database> OpenOrDie(const std::string& path) {
-  auto db = Database::Open(path, TestOptions());
-  EXPECT_TRUE(db.ok()) << db.status().ToString();
-  return db.ok() ? std::move(*db) : nullptr;
-}
-
-StatementResult Ok(Database& db, const std::string& sql) {
-  auto results = db.Execute(sql);
-  EXPECT_EQ(results.size(), 1u) << sql;
-  if (results.empty()) return {};
-  EXPECT_TRUE(results[0].ok()) << sql << ": " << results[0].status().ToString();
-  return results[0].ok() ? *results[0] : StatementResult{};
-}
+using testing::Ok;
+using testing::OpenOrDie;
 
 Status Err(Database& db, const std::string& sql) {
   auto results = db.Execute(sql);
