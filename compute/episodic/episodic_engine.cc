@@ -147,7 +147,7 @@ struct EpisodicEngine::Impl {
 
   // The state a request names, ready to use (nullptr with `need` set when it cannot be made).
   struct Resolved {
-    EpisodicNeedCode need = EpisodicNeedCode::kNone;
+    EpisodicNeedCode need = EpisodicNeedCode::kNothing;
     std::shared_ptr<State> state;
     Hash128 key;  // the state's key (its name in the cache)
   };
@@ -321,7 +321,7 @@ Result<EpisodicEngine::Impl::Resolved> EpisodicEngine::Impl::Resolve(
   } else if (first < n) {
     state = cache.Take(keys[first]);  // changed in place below, then cached under its new key
   } else {
-    return Resolved{EpisodicNeedCode::kNone, base, keys[n]};
+    return Resolved{EpisodicNeedCode::kNothing, base, keys[n]};
   }
 
   // Apply. A failure from here on leaves a half-updated state: it is dropped, not cached.
@@ -360,7 +360,7 @@ Result<EpisodicEngine::Impl::Resolved> EpisodicEngine::Impl::Resolve(
     ++stats.ops_applied;
   }
   cache.Insert(keys[n], state, state->Bytes());
-  return Resolved{EpisodicNeedCode::kNone, state, keys[n]};
+  return Resolved{EpisodicNeedCode::kNothing, state, keys[n]};
 }
 
 Result<EpisodicReadOutcome> EpisodicEngine::Impl::ReadState(State& state,
@@ -449,7 +449,7 @@ Result<EpisodicApplyOutcome> EpisodicEngine::Apply(const EpisodicApplyCall& call
                           impl_->Resolve(call.state, call.ops, call.texts, blobs));
   EpisodicApplyOutcome outcome;
   outcome.need = resolved.need;
-  if (resolved.need != EpisodicNeedCode::kNone) return outcome;
+  if (resolved.need != EpisodicNeedCode::kNothing) return outcome;
   const EpisodicMemory& memory = resolved.state->memory;
   outcome.rows = memory.rows();
   if (call.checkpoint) {
@@ -476,7 +476,7 @@ Result<EpisodicReadOutcome> EpisodicEngine::Read(const EpisodicReadCall& call, B
   if (std::isnan(call.scope_threshold)) return SyntaxError("scope_threshold must be a number");
   std::lock_guard lock(impl_->mutex);
   ENGRAM_ASSIGN_OR_RETURN(Impl::Resolved resolved, impl_->Resolve(call.state, {}, {}, blobs));
-  if (resolved.need != EpisodicNeedCode::kNone) {
+  if (resolved.need != EpisodicNeedCode::kNothing) {
     EpisodicReadOutcome outcome;
     outcome.need = resolved.need;
     return outcome;

@@ -12,43 +12,19 @@
 #include <vector>
 
 #include "compute/protocol/content_hash.h"
+#include "compute/protocol/episodic_types.h"
 #include "compute/server/blob_cache.h"
 #include "engram/status.h"
 
 namespace engram::compute {
 
-struct EpisodicSettingsSpec {
-  std::uint32_t slots = 0;       // K
-  std::uint32_t code_width = 0;  // C
-  double ridge = 0;              // λ
-  std::uint64_t seed = 0;        // reference memory seed
-  std::uint32_t encoder_version = 0;
-};
-
-struct EpisodicOpSpec {
-  bool forget = false;
-  std::vector<std::uint64_t> ids;
-  std::vector<std::uint64_t> tags;  // write: XXH3-64 of each text (frame.fbs EpisodicOp)
-};
-
-struct EpisodicTextSpec {
-  std::uint64_t id = 0;
-  std::string text;
-};
-
-// A state = replay(checkpoint, ops); see frame.fbs EpisodicState.
-struct EpisodicStateRequest {
-  std::string memory_uid;
-  EpisodicSettingsSpec settings;
-  std::optional<Hash128> checkpoint_m;
-  std::optional<Hash128> checkpoint_p;
-  std::vector<EpisodicOpSpec> ops;
-  std::vector<EpisodicTextSpec> texts;
-  bool complete = false;
-};
-
-// What the handler lacked (nothing was done): the wire's `need`.
-enum class EpisodicNeedCode : std::uint8_t { kNone = 0, kCompleteState = 1, kCheckpointBlobs = 2 };
+// The wire's values (compute/protocol/episodic_types.h) under the names the handler uses.
+using EpisodicSettingsSpec = protocol::EpisodicSettings;
+using EpisodicOpSpec = protocol::EpisodicOp;
+using EpisodicTextSpec = protocol::EpisodicText;
+using EpisodicStateRequest = protocol::EpisodicStateSpec;
+using EpisodicNeedCode = protocol::EpisodicNeed;
+using EpisodicQueryOutcome = protocol::EpisodicRecall;
 
 struct EpisodicApplyCall {
   EpisodicStateRequest state;
@@ -58,7 +34,7 @@ struct EpisodicApplyCall {
 };
 
 struct EpisodicApplyOutcome {
-  EpisodicNeedCode need = EpisodicNeedCode::kNone;
+  EpisodicNeedCode need = EpisodicNeedCode::kNothing;
   std::int64_t rows = 0;
   std::optional<Hash128> checkpoint_m;
   std::optional<Hash128> checkpoint_p;
@@ -72,15 +48,8 @@ struct EpisodicReadCall {
   double scope_threshold = 0.3;
 };
 
-struct EpisodicQueryOutcome {
-  bool in_scope = false;
-  double scope_score = 0;
-  std::vector<std::uint64_t> ids;  // best first
-  std::vector<double> scores;
-};
-
 struct EpisodicReadOutcome {
-  EpisodicNeedCode need = EpisodicNeedCode::kNone;
+  EpisodicNeedCode need = EpisodicNeedCode::kNothing;
   std::vector<EpisodicQueryOutcome> results;  // one per query unless need != kNone
 };
 

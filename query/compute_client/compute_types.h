@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "compute/protocol/content_hash.h"
+#include "compute/protocol/episodic_types.h"
 
 namespace engram::query {
 
@@ -65,40 +66,12 @@ struct GenerateResult {
 
 // --- episodic memory (protocol.md §5.8; frame.fbs Episodic*) ---
 
-struct EpisodicSettings {
-  std::uint32_t slots = 512;        // K
-  std::uint32_t code_width = 4096;  // C
-  double ridge = 1e-3;              // λ
-  std::uint64_t seed = 0;           // reference memory seed
-  std::uint32_t encoder_version = 1;
-};
-
-// Write `ids` as one episode, or forget them.
-struct EpisodicOp {
-  bool forget = false;
-  std::vector<std::uint64_t> ids;
-  std::vector<std::uint64_t> tags;  // write: XXH3-64 of each text (frame.fbs); forget: empty
-};
-
-struct EpisodicText {
-  std::uint64_t id = 0;
-  std::string text;
-};
-
-// A state: replay(checkpoint, ops). See frame.fbs EpisodicState for `texts` and `complete`.
-struct EpisodicStateSpec {
-  std::string memory_uid;
-  EpisodicSettings settings;
-  std::optional<Hash128> checkpoint_m;  // both or neither
-  std::optional<Hash128> checkpoint_p;
-  std::vector<EpisodicOp> ops;
-  std::vector<EpisodicText> texts;
-  bool complete = false;
-};
-
-// What the co-process lacked to answer (nothing was done): 1 the state (resend complete), 2 a
-// checkpoint blob (BlobPut it, resend).
-enum class EpisodicNeed : std::uint8_t { kNothing = 0, kCompleteState = 1, kCheckpointBlobs = 2 };
+using protocol::EpisodicNeed;
+using protocol::EpisodicOp;
+using protocol::EpisodicRecall;
+using protocol::EpisodicSettings;
+using protocol::EpisodicStateSpec;
+using protocol::EpisodicText;
 
 struct EpisodicApplyResult {
   EpisodicNeed need = EpisodicNeed::kNothing;
@@ -112,13 +85,6 @@ struct EpisodicReadParams {
   std::uint32_t top_k = 5;
   std::uint32_t iterations = 1;
   double scope_threshold = 0.3;
-};
-
-struct EpisodicRecall {
-  bool in_scope = false;
-  double scope_score = 0;
-  std::vector<std::uint64_t> ids;  // best first
-  std::vector<double> scores;
 };
 
 struct EpisodicReadResult {

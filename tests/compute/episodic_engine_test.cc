@@ -77,7 +77,7 @@ TEST(EpisodicEngineTest, FirstRequestCostAndPrefixReplay) {
   auto longer =
       engine.Read(Read(State("a", {{false, {1}}, {false, {2}}, {false, {3}}, {true, {2}}})), blobs);
   ASSERT_TRUE(longer.ok()) << longer.status().ToString();
-  ASSERT_EQ(longer->need, EpisodicNeedCode::kNone);
+  ASSERT_EQ(longer->need, EpisodicNeedCode::kNothing);
   EXPECT_EQ(longer->results[0].ids, (std::vector<std::uint64_t>{1, 3}));
   EpisodicEngineStats stats = engine.Stats();
   EXPECT_EQ(stats.rebuilds, 1u);  // the empty memory, once
@@ -107,7 +107,7 @@ TEST(EpisodicEngineTest, CheckpointAliasAndEviction) {
   at_checkpoint.checkpoint_p = a->checkpoint_p;
   auto read = engine.Read(Read(at_checkpoint), blobs);
   ASSERT_TRUE(read.ok());
-  ASSERT_EQ(read->need, EpisodicNeedCode::kNone);
+  ASSERT_EQ(read->need, EpisodicNeedCode::kNothing);
   EXPECT_EQ(read->results[0].ids.front(), 1u);
 
   // Another memory evicts it; the checkpoint then rebuilds from the blobs and the texts.
@@ -121,7 +121,7 @@ TEST(EpisodicEngineTest, CheckpointAliasAndEviction) {
   at_checkpoint.complete = true;
   auto rebuilt = engine.Read(Read(at_checkpoint), blobs);
   ASSERT_TRUE(rebuilt.ok()) << rebuilt.status().ToString();
-  ASSERT_EQ(rebuilt->need, EpisodicNeedCode::kNone);
+  ASSERT_EQ(rebuilt->need, EpisodicNeedCode::kNothing);
   EXPECT_EQ(rebuilt->results[0].ids, read->results[0].ids);
   EXPECT_EQ(rebuilt->results[0].scores, read->results[0].scores);
   EXPECT_EQ(rebuilt->results[0].scope_score, read->results[0].scope_score);

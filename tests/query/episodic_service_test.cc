@@ -49,7 +49,7 @@ std::vector<EpisodicText> TextsOf(const std::vector<std::uint64_t>& ids) {
 EpisodicStateSpec Light(const std::string& uid, std::vector<EpisodicOp> ops = {}) {
   EpisodicStateSpec s;
   s.memory_uid = uid;
-  s.settings.seed = 7;
+  s.settings = {.slots = 512, .code_width = 4096, .ridge = 1e-3, .seed = 7, .encoder_version = 1};
   s.ops = std::move(ops);
   return s;
 }
