@@ -1,5 +1,5 @@
 """Readout recall of the least-squares memory against its slots K (numpy; research only).
-Usage: python3 capacity.py [K ...]. Memory: all known_1000 facts; encoder: books IDF x GPT-2
+Usage: /usr/bin/python3 capacity.py [K ...] (needs Debian's python3-numpy; ~3 min per K). Memory: all known_1000 facts; encoder: books IDF x GPT-2
 rank (the shipped weighting, per-feature IDF); addresses from a Gaussian M_ref; rows ranked
 by cos(readout, z_e) as in the engine, and by cos(z_q, z_e) for reference."""
 import sys, numpy as np, study
