@@ -12,6 +12,21 @@
 //
 // Setup (reference memory, addresses, a memory holding the 1,209 facts) is shared per K and not
 // timed. Times are wall-clock; LibTorch uses its default intra-op thread count.
+//
+// FactoredMemory (docs/episodic.md §8 "Latency") against EpisodicMemory on the same state: K =
+// 768, C = 4096, N = 1,000 live rows of random sparse unit codes with 250–350 non-zeros (the
+// shipped encoder's sparsity), 64 more rows to write:
+//
+//   BM_Factored/LarimarWrite      one N = 1 write (Factored: Bᵀ, S and Q; the forget back is
+//                                 not timed)
+//   BM_Factored/LarimarForget     one N = 1 forget of a live row (the rewrite is not timed)
+//   BM_FactoredReadDense          cached read, method (1): z_r = Bᵀx, sparse dots with 1,000 codes
+//   BM_FactoredReadGram           cached read, method (2): (W·x)ᵀ·Gram over the 1,000 entries
+//   BM_FactoredCacheRebuild       the read factor (Cholesky of Q + εI), once per version
+//   BM_FactoredGramRow            one new row of the codes' Gram matrix (method 2's write cost)
+//   BM_FactoredMaterialize        M and P (checkpoints only)
+//   BM_LarimarReadCached          EpisodicMemory::Read of one code while its factor is cached
+//   BM_LarimarWriteThenRead       a write then a read (the read rebuilds M Mᵀ's factor)
 
 #include <benchmark/benchmark.h>
 
@@ -20,8 +35,11 @@
 #include <cstdlib>
 #include <map>
 #include <memory>
+#include <random>
+#include <vector>
 
 #include "compute/episodic/episodic_memory.h"
+#include "compute/episodic/factored_memory.h"
 #include "compute/episodic/reference_memory.h"
 
 namespace engram::compute::episodic {
@@ -177,6 +195,214 @@ BENCHMARK(BM_Addresses)->Arg(512)->Arg(2048)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_FromEpisodes)->Arg(512)->Arg(2048)->Unit(benchmark::kMillisecond)->Iterations(3);
 BENCHMARK(BM_RecallAllFacts)->Arg(512)->Arg(2048)->Unit(benchmark::kMillisecond)->Iterations(1);
 BENCHMARK(BM_ReferenceMemory)->Arg(512)->Arg(2048)->Unit(benchmark::kMillisecond)->Iterations(2);
+
+// --- FactoredMemory vs EpisodicMemory at K = 768 with sparse codes ---
+
+constexpr std::int64_t kSparseSlots = 768;
+constexpr std::int64_t kLive = 1000;
+constexpr std::int64_t kExtra = 64;
+
+struct SparseFixture {
+  std::vector<SparseCode> codes;  // kLive + kExtra
+  Matrix z;                       // dense codes
+  Matrix w;                       // addresses
+  std::vector<EpisodeRow> rows;   // all codes with their addresses
+  std::vector<EpisodeRow> live;   // the first kLive
+  Matrix gram;                    // of the live codes
+  std::unique_ptr<FactoredMemory> factored;
+  std::unique_ptr<EpisodicMemory> episodic;
+};
+
+SparseFixture& Sparse() {
+  static std::unique_ptr<SparseFixture> f;
+  if (f) return *f;
+  f = std::make_unique<SparseFixture>();
+  const std::int64_t n = kLive + kExtra;
+  std::mt19937_64 rng(7);
+  std::uniform_int_distribution<std::uint32_t> bucket(0, kWidth - 1);
+  std::uniform_int_distribution<int> count(250, 350);
+  std::normal_distribution<double> normal;
+  f->z = Matrix::Zeros(n, kWidth);
+  for (std::int64_t i = 0; i < n; ++i) {
+    std::vector<double> dense(kWidth, 0.0);
+    for (int j = count(rng); j > 0;) {
+      const std::uint32_t b = bucket(rng);
+      if (dense[b] == 0.0) dense[b] = normal(rng), --j;
+    }
+    double norm = 0.0;
+    for (double v : dense) norm += v * v;
+    SparseCode code;
+    for (std::uint32_t c = 0; c < kWidth; ++c) {
+      if (dense[c] != 0.0) {
+        code.index.push_back(c);
+        code.value.push_back(dense[c] / std::sqrt(norm));
+        f->z(i, c) = code.value.back();
+      }
+    }
+    f->codes.push_back(std::move(code));
+  }
+  const ReferenceMemory ref = Must(ReferenceMemory::Create(kSparseSlots, kWidth, 1));
+  f->w = Must(ref.Addresses(f->z));
+  for (std::int64_t i = 0; i < n; ++i) f->rows.push_back(EpisodeRow{&f->codes[i], f->w.row(i)});
+  f->live.assign(f->rows.begin(), f->rows.begin() + kLive);
+  f->gram = FactoredMemory::CodeGram(f->live, kWidth);
+  FactoredOptions fo;
+  fo.slots = kSparseSlots;
+  fo.code_width = kWidth;
+  f->factored = std::make_unique<FactoredMemory>(Must(FactoredMemory::Create(fo)));
+  Must(f->factored->Write(f->live));
+  EpisodicOptions eo;
+  eo.slots = kSparseSlots;
+  eo.code_width = kWidth;
+  f->episodic = std::make_unique<EpisodicMemory>(Must(EpisodicMemory::FromEpisodes(
+      eo, MatrixView{std::span<const double>(f->z.data).first(kLive * kWidth), kLive, kWidth},
+      MatrixView{std::span<const double>(f->w.data).first(kLive * kSparseSlots), kLive,
+                 kSparseSlots})));
+  return *f;
+}
+
+std::span<const EpisodeRow> One(const SparseFixture& f, std::int64_t i) {
+  return std::span<const EpisodeRow>(f.rows).subspan(static_cast<std::size_t>(i), 1);
+}
+
+// Writes the extra rows then forgets them again, so that the fixture's state stays at the live
+// rows (up to rounding) for the benchmarks that follow.
+void BM_FactoredWrite(benchmark::State& state) {
+  SparseFixture& f = Sparse();
+  std::int64_t i = 0;
+  for (auto _ : state) {
+    Must(f.factored->Write(One(f, kLive + i)));
+    state.PauseTiming();
+    Must(f.factored->Forget(One(f, kLive + i)));
+    state.ResumeTiming();
+    i = (i + 1) % kExtra;
+  }
+}
+
+void BM_FactoredForget(benchmark::State& state) {
+  SparseFixture& f = Sparse();
+  std::int64_t i = 0;
+  for (auto _ : state) {
+    Must(f.factored->Forget(One(f, i)));
+    state.PauseTiming();
+    Must(f.factored->Write(One(f, i)));  // now last in write order: the sum is the same rows
+    state.ResumeTiming();
+    i = (i + 1) % kLive;
+  }
+}
+
+void BM_FactoredCacheRebuild(benchmark::State& state) {
+  SparseFixture& f = Sparse();
+  for (auto _ : state) Must(f.factored->RebuildReadCache());
+}
+
+void BM_FactoredReadDense(benchmark::State& state) {
+  SparseFixture& f = Sparse();
+  Must(f.factored->PrepareRead());
+  std::int64_t i = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(Must(f.factored->ReadScoresDense(f.codes[i], f.live)));
+    i = (i + 1) % kLive;
+  }
+}
+
+void BM_FactoredReadGram(benchmark::State& state) {
+  SparseFixture& f = Sparse();
+  Must(f.factored->PrepareRead());
+  std::int64_t i = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(Must(f.factored->ReadScoresGram(f.codes[i], f.live, f.gram)));
+    i = (i + 1) % kLive;
+  }
+}
+
+// A new entry's Gram row: its code scattered densely, then one sparse dot per live code.
+void BM_FactoredGramRow(benchmark::State& state) {
+  SparseFixture& f = Sparse();
+  std::vector<double> dense(kWidth, 0.0), row(kLive);
+  std::int64_t i = 0;
+  for (auto _ : state) {
+    const SparseCode& z = f.codes[kLive + i];
+    for (std::size_t j = 0; j < z.index.size(); ++j) dense[z.index[j]] = z.value[j];
+    for (std::int64_t e = 0; e < kLive; ++e) {
+      const SparseCode& ze = f.codes[e];
+      double dot = 0.0;
+      for (std::size_t j = 0; j < ze.index.size(); ++j) dot += ze.value[j] * dense[ze.index[j]];
+      row[e] = dot;
+    }
+    for (const std::uint32_t c : z.index) dense[c] = 0.0;
+    benchmark::DoNotOptimize(row.data());
+    i = (i + 1) % kExtra;
+  }
+}
+
+void BM_FactoredMaterialize(benchmark::State& state) {
+  SparseFixture& f = Sparse();
+  for (auto _ : state) benchmark::DoNotOptimize(Must(f.factored->Materialize()));
+}
+
+MatrixView SparseRow(const Matrix& m, std::int64_t i) {
+  return MatrixView{m.row(i), 1, m.cols};
+}
+
+void BM_LarimarWrite(benchmark::State& state) {
+  SparseFixture& f = Sparse();
+  std::int64_t i = 0;
+  for (auto _ : state) {
+    Must(f.episodic->Write(SparseRow(f.z, kLive + i), SparseRow(f.w, kLive + i)));
+    state.PauseTiming();
+    Must(f.episodic->Forget(SparseRow(f.z, kLive + i), SparseRow(f.w, kLive + i)));
+    state.ResumeTiming();
+    i = (i + 1) % kExtra;
+  }
+}
+
+void BM_LarimarForget(benchmark::State& state) {
+  SparseFixture& f = Sparse();
+  std::int64_t i = 0;
+  for (auto _ : state) {
+    Must(f.episodic->Forget(SparseRow(f.z, i), SparseRow(f.w, i)));
+    state.PauseTiming();
+    Must(f.episodic->Write(SparseRow(f.z, i), SparseRow(f.w, i)));
+    state.ResumeTiming();
+    i = (i + 1) % kLive;
+  }
+}
+
+void BM_LarimarReadCached(benchmark::State& state) {
+  SparseFixture& f = Sparse();
+  benchmark::DoNotOptimize(Must(f.episodic->Read(SparseRow(f.z, 0))));
+  std::int64_t i = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(Must(f.episodic->Read(SparseRow(f.z, i))));
+    i = (i + 1) % kLive;
+  }
+}
+
+void BM_LarimarWriteThenRead(benchmark::State& state) {
+  SparseFixture& f = Sparse();
+  std::int64_t i = 0;
+  for (auto _ : state) {
+    Must(f.episodic->Write(SparseRow(f.z, kLive + i), SparseRow(f.w, kLive + i)));
+    benchmark::DoNotOptimize(Must(f.episodic->Read(SparseRow(f.z, kLive + i))));
+    state.PauseTiming();
+    Must(f.episodic->Forget(SparseRow(f.z, kLive + i), SparseRow(f.w, kLive + i)));
+    state.ResumeTiming();
+    i = (i + 1) % kExtra;
+  }
+}
+
+BENCHMARK(BM_FactoredWrite)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_FactoredForget)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_FactoredReadDense)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_FactoredReadGram)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_FactoredCacheRebuild)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_FactoredGramRow)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_FactoredMaterialize)->Unit(benchmark::kMillisecond)->Iterations(3);
+BENCHMARK(BM_LarimarWrite)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_LarimarForget)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_LarimarReadCached)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_LarimarWriteThenRead)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace engram::compute::episodic
