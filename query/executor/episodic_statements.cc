@@ -104,6 +104,30 @@ Result<MemorySettings> Executor::BoundMemory(const storage::ReadTxn& read, const
   return settings;
 }
 
+Status Executor::BindMemoryToModel(const storage::ReadTxn& read, const std::string& memory,
+                                   ComputeLink& link, storage::WriteBatch& batch) const {
+  Result<ModelInfo> model = link.Model();
+  if (!model.ok()) return model.status();
+  const RecordKey key = internal::MemoryKey(memory);
+  storage::RecordData data;
+  if (const auto* pending = batch.Find(key)) {
+    data.attrs = pending->record.attrs;
+  } else {
+    ENGRAM_ASSIGN_OR_RETURN(std::optional<storage::Record> record,
+                            read.Get(options_.tenant, key, StateVersion()));
+    if (!record) return InternalError("memory record vanished");
+    data.attrs = std::move(record->attrs);
+  }
+  ENGRAM_ASSIGN_OR_RETURN(
+      std::string bound,
+      BindMemoryAttrs(
+          std::string_view(reinterpret_cast<const char*>(data.attrs.data()), data.attrs.size()),
+          model->fingerprint));
+  data.attrs.assign(reinterpret_cast<const std::byte*>(bound.data()),
+                    reinterpret_cast<const std::byte*>(bound.data()) + bound.size());
+  return batch.Put(key, std::move(data));
+}
+
 Result<internal::EpisodicView> Executor::LoadEpisodic(const storage::ReadTxn& read,
                                                       const std::string& memory) const {
   return EpisodicView::Load(read, options_.tenant, memory, StateVersion(),
@@ -162,6 +186,10 @@ Result<StatementResult> Executor::WriteFacts(const WriteFactsStatement& write,
     ENGRAM_RETURN_IF_ERROR(next.Put(EntryKey(write.memory.value, op.ids[i]), std::move(entry)));
   }
   header.next_id += op.ids.size();
+  if (settings.model_fingerprint.empty()) {
+    // A memory created before the database's model was known is bound by its first WRITE.
+    ENGRAM_RETURN_IF_ERROR(BindMemoryToModel(read, write.memory.value, *link, next));
+  }
   ENGRAM_RETURN_IF_ERROR(AddEpisodicState(*link, *applied, checkpoint, std::move(op), header,
                                           write.memory.value, next));
   StatementResult result = internal::Named("WRITE");

@@ -148,6 +148,9 @@ class Executor {
                                      ComputeLink& link) const;
   Result<StatementResult> WriteFacts(const WriteFactsStatement& write, std::string_view text,
                                      std::size_t position);
+  // Rewrites the memory record in `batch` with "model" set to the co-process's fingerprint.
+  Status BindMemoryToModel(const storage::ReadTxn& read, const std::string& memory,
+                           ComputeLink& link, storage::WriteBatch& batch) const;
   // The memory's episodic records as this statement sees them (transaction included).
   Result<internal::EpisodicView> LoadEpisodic(const storage::ReadTxn& read,
                                               const std::string& memory) const;

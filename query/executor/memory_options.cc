@@ -183,4 +183,58 @@ Result<MemorySettings> DecodeMemoryAttrs(std::string_view attrs) {
   return settings;
 }
 
+namespace {
+
+// A JSON value back to text: the attrs hold only objects, numbers (kept as written), strings,
+// booleans and null.
+std::string JsonText(const Json& value) {
+  switch (value.type) {
+    case Json::Type::kNull:
+      return "null";
+    case Json::Type::kBool:
+      return value.boolean ? "true" : "false";
+    case Json::Type::kNumber:
+      return value.text;
+    case Json::Type::kString:
+      return JsonString(value.text);
+    case Json::Type::kArray: {
+      std::string text = "[";
+      for (std::size_t i = 0; i < value.items.size(); ++i) {
+        text += (i > 0 ? ", " : "") + JsonText(value.items[i]);
+      }
+      return text + "]";
+    }
+    case Json::Type::kObject: {
+      std::string text = "{";
+      for (std::size_t i = 0; i < value.members.size(); ++i) {
+        text += (i > 0 ? ", " : "") + JsonString(value.members[i].first) + ": " +
+                JsonText(value.members[i].second);
+      }
+      return text + "}";
+    }
+  }
+  return "null";
+}
+
+}  // namespace
+
+Result<std::string> BindMemoryAttrs(std::string_view attrs, std::string_view model_fingerprint) {
+  std::optional<Json> json = ParseJson(attrs);
+  if (!json || json->type != Json::Type::kObject) {
+    return Status::Error(ErrorCode::kCorrupt, "memory record: attrs are not a JSON object");
+  }
+  Json model;
+  model.type = Json::Type::kString;
+  model.text = std::string(model_fingerprint);
+  bool found = false;
+  for (auto& [key, value] : json->members) {
+    if (key == "model") {
+      value = model;
+      found = true;
+    }
+  }
+  if (!found) json->members.emplace_back("model", model);
+  return JsonText(*json);
+}
+
 }  // namespace engram::query

@@ -57,6 +57,11 @@ struct MemorySettings {
 // Errors: CORRUPT (not the JSON above, or a value out of range).
 Result<MemorySettings> DecodeMemoryAttrs(std::string_view attrs);
 
+// `attrs` with "model" set to `model_fingerprint`, every other member kept as written (numbers
+// keep their text). For a memory created before the database's model was known, bound by its
+// first WRITE. Errors: CORRUPT (not a JSON object).
+Result<std::string> BindMemoryAttrs(std::string_view attrs, std::string_view model_fingerprint);
+
 // The attrs text of a memory record (format above). `model_fingerprint` empty: null.
 std::string EncodeMemoryAttrs(const std::vector<ResolvedOption>& options,
                               std::string_view model_fingerprint);

@@ -334,7 +334,8 @@ TEST(EpisodicTest, AMemoryBuiltWithAnotherModelIsRefused) {
   {
     auto db = OpenOrDie(path);
     ASSERT_NE(db, nullptr);
-    Ok(*db, "GENERATE 'x' MAX 1");  // binds the database to the model
+    // Created before the model's first use (its record says "model": null), the memory is
+    // bound to the model by its first WRITE.
     Ok(*db, "CREATE MEMORY agent");
     Ok(*db, "WRITE agent 'Nokia was founded in Finland.'");
   }
@@ -352,7 +353,8 @@ TEST(EpisodicTest, AMemoryBuiltWithAnotherModelIsRefused) {
       attrs.assign(reinterpret_cast<const char*>((*record)->attrs.data()), (*record)->attrs.size());
     }
     const std::size_t at = attrs.find("\"model\": \"");
-    ASSERT_NE(at, std::string::npos) << attrs;
+    ASSERT_NE(at, std::string::npos) << attrs;                              // bound by the WRITE
+    EXPECT_NE(attrs.find("\"ridge\": 0.001"), std::string::npos) << attrs;  // options kept
     attrs.replace(at + 10, 32, std::string(32, '0'));
     storage::RecordData data;
     data.attrs.assign(reinterpret_cast<const std::byte*>(attrs.data()),
