@@ -416,9 +416,9 @@ Result<EpisodicReadOutcome> EpisodicEngine::Impl::ReadState(State& state,
       }
       // Normalised by the query's norm, not the readout's: a readout that holds little of the
       // query (nothing related is stored) must not score its faint matches near 1.
-      const double score =
-          readout_norm > 0 && query_norm > 0 && entry.norm > 0 ? dot / (query_norm * entry.norm)
-                                                               : 0.0;
+      const double score = readout_norm > 0 && query_norm > 0 && entry.norm > 0
+                               ? dot / (query_norm * entry.norm)
+                               : 0.0;
       ranked.emplace_back(score, id);
     }
     out.scope_score = scope;

@@ -15,20 +15,7 @@
 namespace engram::compute::episodic {
 namespace {
 
-// ε of the read-side pseudo-inverse, relative to the largest diagonal entry of M Mᵀ (see the
-// header). The Cholesky factorisation is retried with ε·100 (at most twice) should rounding in
-// M Mᵀ still leave a non-positive pivot.
-constexpr double kReadRidge = 1e-10;
-constexpr int kReadRidgeRetries = 2;
-
-// out[j] += f · in[j] for j < n: the inner loop of every dense update below. Each element is
-// one IEEE multiply then one add (contraction is off for this file), whatever the vector
-// width, so the AVX-512 / AVX2 / baseline clones that GCC dispatches at load time give the
-// same bits on every CPU — only faster where wider vectors exist.
-__attribute__((target_clones("avx512f", "avx2", "default"))) void AddScaled(
-    double* out, const double* in, double f, std::size_t n) {
-  for (std::size_t j = 0; j < n; ++j) out[j] += f * in[j];
-}
+using internal::AddScaled;
 
 // Aim for at least ~64K multiply-adds per at::parallel_for chunk.
 std::int64_t Grain(std::int64_t work_per_index) {
@@ -41,17 +28,17 @@ std::int64_t Grain(std::int64_t work_per_index) {
 void AccumulateProduct(const double* w, const double* b, std::size_t n, std::size_t k,
                        std::size_t x, double sign, double* out) {
   const auto cols = static_cast<std::int64_t>(x);
-  at::parallel_for(
-      0, cols, Grain(static_cast<std::int64_t>(k * n)), [&](std::int64_t x0, std::int64_t x1) {
-        for (std::size_t i = 0; i < k; ++i) {
-          const double* brow = b + i * x;
-          for (std::size_t r = 0; r < n; ++r) {
-            const double f = sign * w[r * k + i];
-            double* orow = out + r * x;
-            AddScaled(orow + x0, brow + x0, f, static_cast<std::size_t>(x1 - x0));
-          }
-        }
-      });
+  at::parallel_for(0, cols, Grain(static_cast<std::int64_t>(k * n)),
+                   [&](std::int64_t x0, std::int64_t x1) {
+                     for (std::size_t i = 0; i < k; ++i) {
+                       const double* brow = b + i * x;
+                       for (std::size_t r = 0; r < n; ++r) {
+                         const double f = sign * w[r * k + i];
+                         double* orow = out + r * x;
+                         AddScaled(orow + x0, brow + x0, f, static_cast<std::size_t>(x1 - x0));
+                       }
+                     }
+                   });
 }
 
 Status CheckShapes(const EpisodicOptions& options, const MatrixView& z, const MatrixView& w,
@@ -336,28 +323,9 @@ Status EpisodicMemory::Impl::EnsureReadCache() {
   cache_valid = false;
   cache_factor = at::Tensor();
   at::Tensor gram = m.mm(m.t());
-  const double max_diag = gram.diagonal().max().item<double>();
-  if (max_diag == 0.0) {
-    cache_zero = true;
-  } else {
-    cache_zero = false;
-    double eps = kReadRidge * max_diag;
-    double added = 0.0;
-    for (int attempt = 0;; ++attempt) {
-      gram.diagonal().add_(eps - added);
-      added = eps;
-      auto [factor, info] = at::linalg_cholesky_ex(gram);
-      if (info.item<int>() == 0) {
-        cache_factor = factor;
-        break;
-      }
-      if (attempt == kReadRidgeRetries) {
-        return ComputeError("M Mᵀ + εI is not positive definite even with ε = " +
-                            std::to_string(eps));
-      }
-      eps *= 100.0;
-    }
-  }
+  ENGRAM_ASSIGN_OR_RETURN(internal::RidgeFactor ridge, internal::RidgeCholesky(gram, "M Mᵀ"));
+  cache_zero = ridge.zero;
+  cache_factor = ridge.factor;
   cache_valid = true;
   cache_version = version;
   return Status::Ok();

@@ -15,18 +15,7 @@
 namespace engram::compute::episodic {
 namespace {
 
-// As EpisodicMemory's read ridge (episodic_memory.h): ε = 1e-10 · max diag, retried ×100 twice.
-constexpr double kReadRidge = 1e-10;
-constexpr int kReadRidgeRetries = 2;
-
-// out[j] += f · in[j]: one IEEE multiply then one add per element (no contraction in this
-// file), so every vector width gives the same bits.
-__attribute__((target_clones("avx512f", "avx2", "default"))) void AddScaled(double* out,
-                                                                            const double* in,
-                                                                            double f,
-                                                                            std::size_t n) {
-  for (std::size_t j = 0; j < n; ++j) out[j] += f * in[j];
-}
+using internal::AddScaled;
 
 // Σ a[j]·b[j] with eight partial sums in a fixed order: the summation order is fixed by the
 // source, not by the vector width, so the clones agree bitwise (read path only).
@@ -246,29 +235,12 @@ Status FactoredMemory::Impl::BuildReadCache() {
   try {
     c10::InferenceMode guard;
     at::Tensor gram = MirroredTensor(q, k);
-    const double max_diag = gram.diagonal().max().item<double>();
-    if (max_diag <= 0.0) {
-      cache_zero = true;
-    } else {
-      cache_zero = false;
-      double eps = kReadRidge * max_diag;
-      double added = 0.0;
-      for (int attempt = 0;; ++attempt) {
-        gram.diagonal().add_(eps - added);
-        added = eps;
-        auto [factor, info] = at::linalg_cholesky_ex(gram);
-        if (info.item<int>() == 0) {
-          const at::Tensor l = factor.contiguous();
-          cache_factor.assign(l.data_ptr<double>(), l.data_ptr<double>() + k * k);
-          cache_eps = eps;
-          break;
-        }
-        if (attempt == kReadRidgeRetries) {
-          return ComputeError("Q + εI is not positive definite even with ε = " +
-                              std::to_string(eps));
-        }
-        eps *= 100.0;
-      }
+    ENGRAM_ASSIGN_OR_RETURN(internal::RidgeFactor ridge, internal::RidgeCholesky(gram, "Q"));
+    cache_zero = ridge.zero;
+    if (!ridge.zero) {
+      const at::Tensor l = ridge.factor.contiguous();
+      cache_factor.assign(l.data_ptr<double>(), l.data_ptr<double>() + k * k);
+      cache_eps = ridge.eps;
     }
   } catch (const std::exception& e) {
     return internal::FromException(e, "factoring the read cache failed");

@@ -93,5 +93,41 @@ Status CheckDimension(std::int64_t value, std::int64_t limit, const char* what) 
   return Status::Ok();
 }
 
+__attribute__((target_clones("avx512f", "avx2", "default"))) void AddScaled(double* out,
+                                                                            const double* in,
+                                                                            double f,
+                                                                            std::size_t n) {
+  for (std::size_t j = 0; j < n; ++j) out[j] += f * in[j];
+}
+
+// The ridge of the read path (episodic_memory.h): ε relative to the largest diagonal entry.
+Result<RidgeFactor> RidgeCholesky(at::Tensor& gram, const char* what) {
+  constexpr double kReadRidge = 1e-10;
+  constexpr int kReadRidgeRetries = 2;
+  RidgeFactor out;
+  const double max_diag = gram.diagonal().max().item<double>();
+  if (max_diag <= 0.0) {
+    out.zero = true;
+    return out;
+  }
+  double eps = kReadRidge * max_diag;
+  double added = 0.0;
+  for (int attempt = 0;; ++attempt) {
+    gram.diagonal().add_(eps - added);
+    added = eps;
+    auto [factor, info] = at::linalg_cholesky_ex(gram);
+    if (info.item<int>() == 0) {
+      out.factor = factor;
+      out.eps = eps;
+      return out;
+    }
+    if (attempt == kReadRidgeRetries) {
+      return ComputeError(std::string(what) +
+                          " + εI is not positive definite even with ε = " + std::to_string(eps));
+    }
+    eps *= 100.0;
+  }
+}
+
 }  // namespace internal
 }  // namespace engram::compute::episodic

@@ -24,6 +24,24 @@ Matrix ToMatrix(const at::Tensor& tensor);
 // m = 1 packs all of b, which costs several passes over a 64 MiB memory matrix).
 at::Tensor MatMul(const at::Tensor& a, const at::Tensor& b);
 
+// out[j] += f · in[j] for j < n: the inner loop of the episodic dense updates. Each element is
+// one IEEE multiply then one add (contraction is off in these files), whatever the vector width,
+// so the AVX-512 / AVX2 / baseline clones GCC dispatches at load time give the same bits on every
+// CPU — only faster where wider vectors exist.
+void AddScaled(double* out, const double* in, double f, std::size_t n);
+
+// The read path's factorisation of a singular-or-nearly Gram matrix G (K x K, symmetric positive
+// semi-definite): the lower Cholesky factor of G + εI with ε = 1e-10 · max_k G_kk, retried with
+// ε × 100 up to twice when a pivot is still not positive. `zero` when G = 0 (every readout is
+// then 0; no factor). Modifies `gram` (adds ε to its diagonal). Errors: COMPUTE (`what` names
+// the matrix) when no retry helps.
+struct RidgeFactor {
+  bool zero = false;
+  at::Tensor factor;
+  double eps = 0;
+};
+Result<RidgeFactor> RidgeCholesky(at::Tensor& gram, const char* what);
+
 // LIMIT for exhausted memory (std::bad_alloc, "out of memory" / "can't allocate" messages),
 // COMPUTE otherwise.
 Status FromException(const std::exception& e, const std::string& what);
