@@ -56,6 +56,20 @@ struct EpisodicRecall {
   std::vector<double> scores;
 };
 
+// EpisodicApply's answer; with need != kNothing nothing was applied.
+struct EpisodicApplyResult {
+  EpisodicNeed need = EpisodicNeed::kNothing;
+  std::int64_t rows = 0;                // live rows of the new state
+  std::optional<Hash128> checkpoint_m;  // when a checkpoint was asked for
+  std::optional<Hash128> checkpoint_p;
+};
+
+// EpisodicRead's answer: one recall per query unless need != kNothing.
+struct EpisodicReadResult {
+  EpisodicNeed need = EpisodicNeed::kNothing;
+  std::vector<EpisodicRecall> results;
+};
+
 }  // namespace engram::protocol
 
 #endif  // ENGRAM_COMPUTE_PROTOCOL_EPISODIC_TYPES_H_

@@ -25,6 +25,8 @@ using EpisodicTextSpec = protocol::EpisodicText;
 using EpisodicStateRequest = protocol::EpisodicStateSpec;
 using EpisodicNeedCode = protocol::EpisodicNeed;
 using EpisodicQueryOutcome = protocol::EpisodicRecall;
+using EpisodicApplyOutcome = protocol::EpisodicApplyResult;
+using EpisodicReadOutcome = protocol::EpisodicReadResult;
 
 struct EpisodicApplyCall {
   EpisodicStateRequest state;
@@ -33,24 +35,12 @@ struct EpisodicApplyCall {
   bool checkpoint = false;
 };
 
-struct EpisodicApplyOutcome {
-  EpisodicNeedCode need = EpisodicNeedCode::kNothing;
-  std::int64_t rows = 0;
-  std::optional<Hash128> checkpoint_m;
-  std::optional<Hash128> checkpoint_p;
-};
-
 struct EpisodicReadCall {
   EpisodicStateRequest state;
   std::vector<std::string> queries;
   std::uint32_t top_k = 5;
   std::uint32_t iterations = 1;
   double scope_threshold = 0.3;
-};
-
-struct EpisodicReadOutcome {
-  EpisodicNeedCode need = EpisodicNeedCode::kNothing;
-  std::vector<EpisodicQueryOutcome> results;  // one per query unless need != kNone
 };
 
 // Implementations serialise their own work (the service calls them from several worker

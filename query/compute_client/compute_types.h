@@ -66,30 +66,20 @@ struct GenerateResult {
 
 // --- episodic memory (protocol.md §5.8; frame.fbs Episodic*) ---
 
+using protocol::EpisodicApplyResult;
 using protocol::EpisodicNeed;
 using protocol::EpisodicOp;
+using protocol::EpisodicReadResult;
 using protocol::EpisodicRecall;
 using protocol::EpisodicSettings;
 using protocol::EpisodicStateSpec;
 using protocol::EpisodicText;
-
-struct EpisodicApplyResult {
-  EpisodicNeed need = EpisodicNeed::kNothing;
-  std::int64_t rows = 0;
-  std::optional<Hash128> checkpoint_m;
-  std::optional<Hash128> checkpoint_p;
-};
 
 struct EpisodicReadParams {
   std::vector<std::string> queries;
   std::uint32_t top_k = 5;
   std::uint32_t iterations = 1;
   double scope_threshold = 0.3;
-};
-
-struct EpisodicReadResult {
-  EpisodicNeed need = EpisodicNeed::kNothing;
-  std::vector<EpisodicRecall> results;  // one per query
 };
 
 }  // namespace engram::query

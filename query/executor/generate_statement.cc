@@ -48,16 +48,8 @@ std::uint64_t DrawSeed() {
 
 Result<StatementResult> Executor::Generate(const GenerateStatement& generate, std::size_t position,
                                            const StatementHooks& hooks) {
-  if (!options_.compute) {
-    return Status::Error(ErrorCode::kCompute,
-                         "GENERATE needs the model co-process, and this session has none",
-                         Pos(position));
-  }
-  Result<ComputeLink*> link = options_.compute();
-  if (!link.ok()) {
-    return Status::Error(link.status().code(), link.status().message(), Pos(position));
-  }
-  ComputeLink& compute = **link;
+  ENGRAM_ASSIGN_OR_RETURN(ComputeLink * link, Link(position));
+  ComputeLink& compute = *link;
   const auto at = [position](const Status& status) {
     return Status::Error(status.code(), "GENERATE: " + status.message(), Pos(position));
   };
