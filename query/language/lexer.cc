@@ -62,6 +62,16 @@ Token MakeToken(TokenKind kind, std::size_t position, std::size_t length) {
 
 }  // namespace
 
+std::size_t InvalidUtf8Offset(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const std::size_t n = Utf8SequenceLength(text, i);
+    if (n == 0) return i;
+    i += n;
+  }
+  return text.size();
+}
+
 bool IsWordByte(char c) {
   return IsWordStart(c) || IsDigit(c);
 }

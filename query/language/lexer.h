@@ -60,6 +60,10 @@ class Lexer {
 // tests and tools: the parser pulls tokens one at a time.
 Result<std::vector<Token>> Tokenize(std::string_view text);
 
+// The offset of the first byte of `text` that does not start a well-formed UTF-8 sequence (the
+// rule string literals follow), or text.size() when all of it is well-formed.
+std::size_t InvalidUtf8Offset(std::string_view text);
+
 // True for the bytes that may continue a word: [A-Za-z0-9_].
 bool IsWordByte(char c);
 

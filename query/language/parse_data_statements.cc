@@ -11,12 +11,12 @@ Result<StatementBody> StatementParser::ParseWrite() {
   ENGRAM_RETURN_IF_ERROR(Advance());
   ENGRAM_ASSIGN_OR_RETURN(Name memory, ParseName("a memory name", "after WRITE"));
 
-  if (At(TokenKind::kString)) {
+  if (AtString()) {
     WriteFactsStatement s;
     s.memory = std::move(memory);
     std::string_view context = "after the memory name";
     while (true) {
-      if (s.facts.size() >= kMaxFactsPerWrite && At(TokenKind::kString)) {
+      if (s.facts.size() >= kMaxFactsPerWrite && AtString()) {
         return ErrorHere(ErrorCode::kLimit,
                          "more than " + std::to_string(kMaxFactsPerWrite) + " facts in one WRITE");
       }
@@ -54,9 +54,10 @@ Result<StatementBody> StatementParser::ParseWrite() {
       ENGRAM_ASSIGN_OR_RETURN(text, ParseString("a file path string", "after FILE"));
       ENGRAM_RETURN_IF_ERROR(ExpectEnd("", "after the file path"));
     } else {
-      if (!At(TokenKind::kString)) return Fail("a text string or FILE", "after " + keyword);
+      if (!AtString()) return Fail("a text string or FILE", "after " + keyword);
       // The one literal allowed to be larger than a statement.
-      exempt_bytes_ = current_.length;
+      exempt_bytes_ =
+          current_.string_argument ? arguments_->CurrentArgument().size() : current_.length;
       ENGRAM_ASSIGN_OR_RETURN(text, ParseString("a " + keyword + " text", "after " + keyword));
       ENGRAM_RETURN_IF_ERROR(ExpectEnd("", "after the " + keyword + " text"));
     }
@@ -77,8 +78,8 @@ Result<StatementBody> StatementParser::ParseRead() {
     target = At(Keyword::kEdits) ? Target::kEdits : Target::kContext;
     const std::string context = "after " + std::string(KeywordSpelling(current_.keyword));
     ENGRAM_RETURN_IF_ERROR(Advance());
-    if (!At(TokenKind::kString)) return Fail("a query string", context);
-  } else if (!At(TokenKind::kString)) {
+    if (!AtString()) return Fail("a query string", context);
+  } else if (!AtString()) {
     return Fail("a query string, EDITS or CONTEXT", "after the memory name");
   }
   ENGRAM_ASSIGN_OR_RETURN(Text query, ParseString("a query string", ""));
@@ -106,7 +107,7 @@ Result<StatementBody> StatementParser::ParseForget() {
   ENGRAM_ASSIGN_OR_RETURN(Name memory, ParseName("a memory name", "after FORGET"));
   StatementBody body;
   std::string_view context;  // what the PURGE-or-end check follows
-  if (At(TokenKind::kString)) {
+  if (AtString()) {
     ENGRAM_ASSIGN_OR_RETURN(Text fact, ParseString("a fact string", ""));
     body = ForgetFactStatement{std::move(memory), std::move(fact), {}};
     context = "after the fact string";

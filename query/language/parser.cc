@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "query/language/argument_lexer.h"
 #include "query/language/input.h"
 #include "query/language/lexer.h"
 #include "query/language/statement_parser.h"
@@ -49,6 +50,26 @@ Result<Statement> ParseStatement(std::string_view text) {
                        static_cast<std::int64_t>(position));
   }
   return std::move(*first);
+}
+
+Result<Statement> ParseArguments(std::span<const std::string> arguments) {
+  ArgumentLexer lexer(arguments);
+  StatementParser parser(&lexer);
+  ENGRAM_ASSIGN_OR_RETURN(std::optional<Statement> statement, parser.Parse());
+  if (!statement) {
+    return SyntaxError("expected a statement, found end of input",
+                       static_cast<std::int64_t>(lexer.text().size()));
+  }
+  // The parser stopped at the statement's ';' or the end: only more ';' may follow.
+  while (true) {
+    ENGRAM_ASSIGN_OR_RETURN(Token token, lexer.Next());
+    if (token.kind == TokenKind::kEnd) break;
+    if (token.kind != TokenKind::kSemicolon) {
+      return SyntaxError("expected one statement, found a second one",
+                         static_cast<std::int64_t>(token.position));
+    }
+  }
+  return std::move(*statement);
 }
 
 }  // namespace engram::query

@@ -18,6 +18,8 @@
 
 #include <cstddef>
 #include <optional>
+#include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -33,6 +35,14 @@ Result<std::vector<Statement>> ParseScript(std::string_view text);
 // Exactly one statement, with or without its ';'. SYNTAX when `text` holds none (at the end of
 // the input) or more than one (at the second one's first byte).
 Result<Statement> ParseStatement(std::string_view text);
+
+// Exactly one statement given as command arguments, the way a Redis client sends a command:
+// {"READ", "agent", "where does Alice live?", "TOP", "3"}. An argument where the grammar expects
+// a string literal is that string verbatim (no quotes, nothing escaped), unless it is exactly one
+// keyword; every other argument is lexed as statement text (argument_lexer.h has the rules).
+// Errors as for ParseStatement, with positions in the arguments joined by single spaces; a
+// trailing ";" argument is allowed, anything after the statement is SYNTAX.
+Result<Statement> ParseArguments(std::span<const std::string> arguments);
 
 // Statement by statement, for script runners and the REPL: each statement can run before the
 // next one is even lexed, and a statement that fails to parse does not stop the ones after it.

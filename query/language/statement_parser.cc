@@ -32,7 +32,7 @@ Result<std::optional<Statement>> StatementParser::ParseOne() {
 Status StatementParser::Advance() {
   const std::size_t consumed = current_.position;
   last_end_ = current_.end();
-  Result<Token> next = lexer_.Next();
+  Result<Token> next = arguments_ != nullptr ? arguments_->Next() : lexer_.Next();
   if (!next.ok()) {
     lexer_failed_ = true;
     return next.status();
@@ -86,7 +86,25 @@ Result<Name> StatementParser::ParseName(std::string_view expected, std::string_v
 }
 
 Result<Text> StatementParser::ParseString(std::string_view expected, std::string_view context) {
-  if (!At(TokenKind::kString)) return Fail(expected, context);
+  if (!AtString()) return Fail(expected, context);
+  if (current_.string_argument) {
+    // The whole argument, verbatim, with the checks the lexer makes on a string literal.
+    const std::string_view argument = arguments_->CurrentArgument();
+    if (argument.size() > kMaxContextTextBytes) {
+      return ErrorHere(ErrorCode::kLimit, "string argument is longer than " +
+                                              std::to_string(kMaxContextTextBytes) + " bytes");
+    }
+    const std::size_t bad = InvalidUtf8Offset(argument);
+    if (bad != argument.size()) {
+      return Status::Error(ErrorCode::kSyntax, "invalid UTF-8 in string argument",
+                           static_cast<std::int64_t>(current_.position + bad));
+    }
+    Text text{std::string(argument), current_.position};
+    arguments_->SkipRestOfArgument();
+    current_.length = argument.size();  // the statement's source range covers all of it
+    ENGRAM_RETURN_IF_ERROR(Advance());
+    return text;
+  }
   Text text{std::move(current_.text), current_.position};
   ENGRAM_RETURN_IF_ERROR(Advance());
   return text;

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "engram/status.h"
+#include "query/language/argument_lexer.h"
 #include "query/language/ast.h"
 #include "query/language/lexer.h"
 #include "query/language/token.h"
@@ -28,6 +29,10 @@ namespace engram::query {
 class StatementParser {
  public:
   StatementParser(std::string_view text, std::size_t offset) : text_(text), lexer_(text, offset) {}
+  // Parses a statement given as command arguments (argument_lexer.h), which must outlive the
+  // parser; positions refer to arguments->text().
+  explicit StatementParser(ArgumentLexer* arguments)
+      : text_(arguments->text()), lexer_(arguments->text(), 0), arguments_(arguments) {}
 
   // Skips empty statements, then parses one statement and checks that ';' or the end of the
   // input follows it. nullopt when no statement is left. Call once.
@@ -49,13 +54,16 @@ class StatementParser {
   bool At(TokenKind kind) const { return current_.kind == kind; }
   bool AtName() const;  // a non-keyword word or a quoted name
   bool AtEnd() const { return At(TokenKind::kSemicolon) || At(TokenKind::kEnd); }
+  // At a string literal: a lexed one, or a command argument that may be read as one.
+  bool AtString() const { return At(TokenKind::kString) || current_.string_argument; }
   // SYNTAX "expected <expected> <context>, found <current token>" at the current token.
   Status Fail(std::string_view expected, std::string_view context) const;
   // A SYNTAX or LIMIT error at the current token.
   Status ErrorHere(ErrorCode code, std::string message) const;
 
   // --- arguments (statement_parser.cc); each consumes what it parsed ---
-  // `expected` names the argument in the message ("a memory name").
+  // `expected` names the argument in the message ("a memory name"). ParseString takes a command
+  // argument at a string position whole, as the string.
   Result<Name> ParseName(std::string_view expected, std::string_view context);
   Result<Text> ParseString(std::string_view expected, std::string_view context);
   Result<Count> ParseInteger(std::string_view context);
@@ -92,6 +100,7 @@ class StatementParser {
 
   std::string_view text_;
   Lexer lexer_;
+  ArgumentLexer* arguments_ = nullptr;  // set: tokens come from command arguments, not lexer_
   Token current_;
   bool lexer_failed_ = false;                   // the last error came from the lexer
   std::size_t last_end_ = 0;                    // end of the last consumed token

@@ -124,6 +124,8 @@ std::string DescribeToken(const Token& token, std::string_view source) {
       return "string '" + Excerpt(token.text, kQuotedStringBytes) + "'";
     case TokenKind::kQuotedName:
       return "\"" + token.text + "\"";
+    case TokenKind::kArgument:
+      return "argument '" + Excerpt(token.text, kQuotedStringBytes) + "'";
     case TokenKind::kWord:
     case TokenKind::kInteger:
     case TokenKind::kDecimal:

@@ -31,6 +31,9 @@ enum class TokenKind {
   kEquals,
   kArrow,  // ->
   kMinus,  // - (only meaningful before a number in an option value)
+  // A whole command argument that is not statement text (argument_lexer.h): valid only where
+  // the grammar expects a string literal. Never produced from statement text.
+  kArgument,
 };
 
 // The reserved words. Add new ones in alphabetical order; the values are not persisted.
@@ -92,10 +95,13 @@ struct Token {
   std::size_t position = 0;          // byte offset of the token's first byte
   std::size_t length = 0;            // bytes of source text the token covers
   // kWord: as written; kQuotedName: the name without quotes; kString: the decoded value
-  // ('' turned into '); others: empty.
+  // ('' turned into '); kArgument: the argument; others: empty.
   std::string text;
   std::uint64_t integer = 0;  // kInteger
   double decimal = 0;         // kDecimal
+  // The first token of a command argument that may be read as a string literal
+  // (argument_lexer.h); always false for tokens of statement text.
+  bool string_argument = false;
 
   std::size_t end() const { return position + length; }
   bool Is(Keyword k) const { return kind == TokenKind::kWord && keyword == k; }
