@@ -60,6 +60,7 @@ struct Database::Impl {
   query::ExecutorOptions ExecutorOptionsFor(storage::Tenant tenant) {
     query::ExecutorOptions executor_options;
     executor_options.tenant = std::move(tenant);
+    executor_options.tenant_scoped_stats = options.tenant_scoped_stats;
     executor_options.model_fingerprint = [this] {
       std::lock_guard lock(mutex);
       return fingerprint;

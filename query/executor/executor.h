@@ -57,6 +57,9 @@ struct ExecutorOptions {
   // serves the database's model), or the error why there is none (COMPUTE, MODEL). Called only
   // by statements that need the model. Unset: those statements fail with COMPUTE.
   std::function<Result<ComputeLink*>()> compute;
+  // SHOW STATS: only the tenant's own counts (tenant, memories, memory_records), without the
+  // store-wide ones (a multi-tenant server must not reveal other tenants' activity).
+  bool tenant_scoped_stats = false;
 };
 
 // Per-call observers of a statement's progress. Both are optional.

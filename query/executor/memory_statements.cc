@@ -147,7 +147,10 @@ Result<StatementResult> Executor::ShowSnapshots(const ShowSnapshotsStatement& sh
 }
 
 Result<StatementResult> Executor::ShowStats() {
-  ENGRAM_ASSIGN_OR_RETURN(storage::StoreStats stats, store_.Stat());
+  storage::StoreStats stats;
+  if (!options_.tenant_scoped_stats) {
+    ENGRAM_ASSIGN_OR_RETURN(stats, store_.Stat());
+  }
   ENGRAM_ASSIGN_OR_RETURN(storage::ReadTxn read, Read());
   ENGRAM_ASSIGN_OR_RETURN(std::vector<std::string> memories, read.ListMemories(options_.tenant));
   std::uint64_t memory_records = 0;
@@ -159,24 +162,31 @@ Result<StatementResult> Executor::ShowStats() {
   result.has_rows = true;
   std::vector<std::pair<std::string, Value>> row = {
       {"tenant", options_.tenant.name()},
-      {"head", stats.head},
       {"memories", std::uint64_t{memories.size()}},
       {"memory_records", memory_records},
-      {"live_records", stats.live_records},
-      {"record_versions", stats.record_versions},
-      {"tombstones", stats.tombstones},
-      {"blobs", stats.blobs},
-      {"blob_bytes", stats.blob_bytes},
-      {"file_bytes", stats.file_bytes},
-      {"used_bytes", stats.used_bytes},
-      {"map_bytes", stats.map_bytes},
-      {"commits", stats.commits},
-      {"snapshots", stats.snapshots},
-      {"audit_markers", stats.audit_markers},
-      {"tenants", stats.tenants},
-      {"readers", std::uint64_t{stats.readers}},
-      {"retain_versions", stats.retain_versions},
   };
+  if (!options_.tenant_scoped_stats) {
+    row = {
+        {"tenant", options_.tenant.name()},
+        {"head", stats.head},
+        {"memories", std::uint64_t{memories.size()}},
+        {"memory_records", memory_records},
+        {"live_records", stats.live_records},
+        {"record_versions", stats.record_versions},
+        {"tombstones", stats.tombstones},
+        {"blobs", stats.blobs},
+        {"blob_bytes", stats.blob_bytes},
+        {"file_bytes", stats.file_bytes},
+        {"used_bytes", stats.used_bytes},
+        {"map_bytes", stats.map_bytes},
+        {"commits", stats.commits},
+        {"snapshots", stats.snapshots},
+        {"audit_markers", stats.audit_markers},
+        {"tenants", stats.tenants},
+        {"readers", std::uint64_t{stats.readers}},
+        {"retain_versions", stats.retain_versions},
+    };
+  }
   result.rows.emplace_back();
   for (auto& [column, value] : row) {
     result.columns.push_back(column);

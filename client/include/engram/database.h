@@ -55,6 +55,9 @@ struct DatabaseOptions {
   std::string compute_binary;
   // Extra arguments for a spawned co-process, e.g. {"--device", "cuda"}.
   std::vector<std::string> compute_args;
+  // SHOW STATS reports only the session's tenant (its memories and records), none of the
+  // database-wide counters that reveal other tenants' activity. engramd sets it.
+  bool tenant_scoped_stats = false;
 };
 
 // Observers and controls of one Execute call. All optional.
