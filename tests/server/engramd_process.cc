@@ -92,6 +92,11 @@ std::string EngramdProcess::Log() const {
 int EngramdProcess::Stop(std::chrono::milliseconds timeout) {
   if (pid_ <= 0) return -1;
   ::kill(pid_, SIGTERM);
+  return Wait(timeout);
+}
+
+int EngramdProcess::Wait(std::chrono::milliseconds timeout) {
+  if (pid_ <= 0) return -1;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     int status = 0;

@@ -48,6 +48,8 @@ class EngramdProcess {
 
   // SIGTERM, then waits up to `timeout`; the exit status, or -1 (killed, or did not exit).
   int Stop(std::chrono::milliseconds timeout = std::chrono::seconds(30));
+  // Waits up to `timeout` for an exit already under way (no signal sent); as Stop.
+  int Wait(std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
  private:
   TempDir dir_;

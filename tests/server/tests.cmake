@@ -6,5 +6,7 @@ engram_add_test(server_tests
     server/protocol_test.cc
     server/statements_test.cc
     server/auth_tenant_test.cc
+    server/robustness_test.cc
+    server/load_test.cc
   LIBS engram_remote)
 add_dependencies(server_tests engramd engram-compute)
