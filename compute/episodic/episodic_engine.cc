@@ -16,7 +16,7 @@
 #include <utility>
 #include <vector>
 
-#include "compute/episodic/episodic_memory.h"
+#include "compute/episodic/factored_memory.h"
 #include "compute/episodic/ngram_encoder.h"
 #include "compute/episodic/reference_cache.h"
 #include "compute/episodic/shipped_encoder.h"
@@ -37,14 +37,14 @@ struct LiveEntry {
 
 // One cached state: the memory and its live entries by id (ordered: ties rank lower ids first).
 struct State {
-  EpisodicMemory memory;
+  FactoredMemory memory;
   std::map<std::uint64_t, LiveEntry> live;
 
   std::size_t Bytes() const {
     const auto k = static_cast<std::size_t>(memory.slots());
     const auto c = static_cast<std::size_t>(memory.code_width());
-    // M, P and the read cache's K x K Cholesky factor.
-    std::size_t bytes = sizeof(double) * (k * c + 2 * k * k) + 256;
+    // Bᵀ, S, Q and the read factor.
+    std::size_t bytes = sizeof(double) * (k * c + 3 * k * k) + 256;
     for (const auto& [id, e] : live) {
       bytes += 96 + e.code.index.size() * (sizeof(std::uint32_t) + sizeof(double)) +
                e.address.size() * sizeof(double);
@@ -52,6 +52,10 @@ struct State {
     return bytes;
   }
 };
+
+double Cosine(double ratio) {
+  return std::clamp(ratio, -1.0, 1.0);
+}
 
 std::string FactName(std::uint64_t id) {
   return "fact " + std::to_string(id);
@@ -106,17 +110,6 @@ Status IndexTexts(std::span<const EpisodicTextSpec> texts, TextIndex& index) {
     }
   }
   return Status::Ok();
-}
-
-std::vector<double> DenseRows(const std::vector<const SparseCode*>& codes, std::size_t width) {
-  std::vector<double> out(codes.size() * width, 0.0);
-  for (std::size_t r = 0; r < codes.size(); ++r) {
-    const SparseCode& code = *codes[r];
-    for (std::size_t j = 0; j < code.index.size(); ++j) {
-      out[r * width + code.index[j]] = code.value[j];
-    }
-  }
-  return out;
 }
 
 // A checkpoint blob as a rows x cols float64 matrix (little-endian on the wire and here).
@@ -182,8 +175,10 @@ Result<EpisodicEngine::Impl::Resolved> EpisodicEngine::Impl::Resolve(
     std::span<const EpisodicTextSpec> extra_texts, BlobCache& blobs) {
   const EpisodicSettingsSpec& settings = request.settings;
   ENGRAM_RETURN_IF_ERROR(CheckSettings(settings));
-  if (request.checkpoint_m.has_value() != request.checkpoint_p.has_value()) {
-    return SyntaxError("a checkpoint needs both M and P");
+  if (!request.checkpoint.empty() &&
+      request.checkpoint.size() != protocol::kEpisodicCheckpointBlobs) {
+    return SyntaxError("a checkpoint names " + std::to_string(protocol::kEpisodicCheckpointBlobs) +
+                       " blobs (Bᵀ, S, Q), got " + std::to_string(request.checkpoint.size()));
   }
   ENGRAM_RETURN_IF_ERROR(EnsureEncoder());
   std::vector<EpisodicOpSpec> ops = request.ops;
@@ -193,8 +188,7 @@ Result<EpisodicEngine::Impl::Resolved> EpisodicEngine::Impl::Resolve(
   ENGRAM_RETURN_IF_ERROR(IndexTexts(request.texts, texts));
   ENGRAM_RETURN_IF_ERROR(IndexTexts(extra_texts, texts));
 
-  const Hash128 base_key =
-      BaseStateKey(request.memory_uid, settings, request.checkpoint_m, request.checkpoint_p);
+  const Hash128 base_key = BaseStateKey(request.memory_uid, settings, request.checkpoint);
   const std::vector<Hash128> keys = StateKeys(base_key, ops);
   const std::size_t n = ops.size();
 
@@ -209,15 +203,16 @@ Result<EpisodicEngine::Impl::Resolved> EpisodicEngine::Impl::Resolve(
   }
   const bool rebuild = base == nullptr;
   // The empty memory before any op needs no texts: it is complete whatever the request says.
-  const bool empty_origin = !request.checkpoint_m && request.ops.empty();
+  const bool empty_origin = request.checkpoint.empty() && request.ops.empty();
   if (rebuild && !request.complete && !empty_origin) {
     return Resolved{EpisodicNeedCode::kCompleteState};
   }
-  BlobBytes blob_m, blob_p;
-  if (rebuild && request.checkpoint_m) {
-    blob_m = blobs.Get(*request.checkpoint_m);
-    blob_p = blobs.Get(*request.checkpoint_p);
-    if (!blob_m || !blob_p) return Resolved{EpisodicNeedCode::kCheckpointBlobs};
+  std::vector<BlobBytes> checkpoint_blobs;
+  if (rebuild) {
+    for (const Hash128& hash : request.checkpoint) {
+      checkpoint_blobs.push_back(blobs.Get(hash));
+      if (!checkpoint_blobs.back()) return Resolved{EpisodicNeedCode::kCheckpointBlobs};
+    }
   }
 
   // Plan: simulate the live set through the remaining ops, encoding every text they write,
@@ -281,7 +276,7 @@ Result<EpisodicEngine::Impl::Resolved> EpisodicEngine::Impl::Resolve(
   const auto c = static_cast<std::int64_t>(settings.code_width);
   ENGRAM_ASSIGN_OR_RETURN(std::shared_ptr<const Matrix> pinv,
                           references.PseudoInverse(k, c, settings.seed));
-  EpisodicOptions memory_options;
+  FactoredOptions memory_options;
   memory_options.slots = k;
   memory_options.code_width = c;
   memory_options.ridge = settings.ridge;
@@ -296,11 +291,12 @@ Result<EpisodicEngine::Impl::Resolved> EpisodicEngine::Impl::Resolve(
 
   std::shared_ptr<State> state;
   if (rebuild) {
-    Result<EpisodicMemory> memory = ComputeError("unset");
-    if (blob_m) {
-      ENGRAM_ASSIGN_OR_RETURN(Matrix m, MatrixFromBlob(blob_m, k, c, "M"));
-      ENGRAM_ASSIGN_OR_RETURN(Matrix p, MatrixFromBlob(blob_p, k, k, "P"));
-      memory = EpisodicMemory::Restore(memory_options, m, p,
+    Result<FactoredMemory> memory = ComputeError("unset");
+    if (!checkpoint_blobs.empty()) {
+      ENGRAM_ASSIGN_OR_RETURN(Matrix bt, MatrixFromBlob(checkpoint_blobs[0], c, k, "Bᵀ"));
+      ENGRAM_ASSIGN_OR_RETURN(Matrix s, MatrixFromBlob(checkpoint_blobs[1], k, k, "S"));
+      ENGRAM_ASSIGN_OR_RETURN(Matrix q, MatrixFromBlob(checkpoint_blobs[2], k, k, "Q"));
+      memory = FactoredMemory::Restore(memory_options, bt, s, q,
                                        static_cast<std::int64_t>(checkpoint_live.size()));
       if (!memory.ok()) {
         // Shapes were checked above: a SYNTAX error here is about the blobs' contents.
@@ -312,7 +308,7 @@ Result<EpisodicEngine::Impl::Resolved> EpisodicEngine::Impl::Resolve(
         return SyntaxError(FactName(checkpoint_live.front()) +
                            " is live but the memory has no checkpoint and no op writes it");
       }
-      memory = EpisodicMemory::Create(memory_options);
+      memory = FactoredMemory::Create(memory_options);
       if (!memory.ok()) return memory.status();
     }
     state = std::make_shared<State>(State{std::move(memory).value(), {}});
@@ -327,28 +323,20 @@ Result<EpisodicEngine::Impl::Resolved> EpisodicEngine::Impl::Resolve(
   // Apply. A failure from here on leaves a half-updated state: it is dropped, not cached.
   for (std::size_t i = first; i < n; ++i) {
     const EpisodicOpSpec& op = ops[i];
-    std::vector<const SparseCode*> codes;
-    std::vector<double> w;
-    w.reserve(op.ids.size() * static_cast<std::size_t>(k));
+    std::vector<EpisodeRow> rows;
+    rows.reserve(op.ids.size());
     std::vector<LiveEntry> written;
     if (op.forget) {
       for (std::uint64_t id : op.ids) {
         const LiveEntry& e = state->live.at(id);
-        codes.push_back(&e.code);
-        w.insert(w.end(), e.address.begin(), e.address.end());
+        rows.push_back(EpisodeRow{&e.code, e.address});
       }
     } else {
       written.reserve(op.ids.size());
-      for (std::uint64_t id : op.ids) {
-        written.push_back(make_entry(id));
-        codes.push_back(&written.back().code);
-        w.insert(w.end(), written.back().address.begin(), written.back().address.end());
-      }
+      for (std::uint64_t id : op.ids) written.push_back(make_entry(id));
+      for (const LiveEntry& e : written) rows.push_back(EpisodeRow{&e.code, e.address});
     }
-    const std::vector<double> z = DenseRows(codes, static_cast<std::size_t>(c));
-    const auto rows = static_cast<std::int64_t>(op.ids.size());
-    Status updated =
-        state->memory.Update(MatrixView{z, rows, c}, MatrixView{w, rows, k}, op.forget ? -1 : +1);
+    Status updated = op.forget ? state->memory.Forget(rows) : state->memory.Write(rows);
     if (!updated.ok()) return updated.WithContext("applying op " + std::to_string(i + 1));
     if (op.forget) {
       for (std::uint64_t id : op.ids) state->live.erase(id);
@@ -366,61 +354,52 @@ Result<EpisodicEngine::Impl::Resolved> EpisodicEngine::Impl::Resolve(
 Result<EpisodicReadOutcome> EpisodicEngine::Impl::ReadState(State& state,
                                                             const EpisodicReadCall& call) const {
   const std::size_t nq = call.queries.size();
-  std::vector<SparseCode> zq(nq);
-  std::vector<const SparseCode*> present;
-  std::vector<std::size_t> present_query;
-  for (std::size_t q = 0; q < nq; ++q) {
-    zq[q] = encoder->Encode(call.queries[q]);
-    if (!zq[q].index.empty()) {
-      present.push_back(&zq[q]);
-      present_query.push_back(q);
-    }
-  }
   EpisodicReadOutcome outcome;
   outcome.results.resize(nq);
-  if (state.live.empty() || present.empty()) return outcome;  // nothing to recall, no scope
+  if (state.live.empty()) return outcome;  // nothing to recall, no scope
 
+  // The readout is the projection of the query onto the memory's row space (factored_memory.h),
+  // so reading it again returns it unchanged: one pass serves any `iterations`.
   const auto c = static_cast<std::size_t>(state.memory.code_width());
-  const std::vector<double> dense = DenseRows(present, c);
-  // One Read for all queries: the K x K factorisation is shared, the products batched.
-  ENGRAM_ASSIGN_OR_RETURN(
-      Readout readout,
-      state.memory.Read(MatrixView{dense, static_cast<std::int64_t>(present.size()),
-                                   static_cast<std::int64_t>(c)},
-                        static_cast<int>(call.iterations)));
-
+  std::vector<double> q_dense(c, 0.0);
   std::vector<std::pair<double, std::uint64_t>> ranked;
   ranked.reserve(state.live.size());
-  for (std::size_t r = 0; r < present.size(); ++r) {
-    const SparseCode& query = *present[r];
-    EpisodicQueryOutcome& out = outcome.results[present_query[r]];
-    const std::span<const double> z_r = readout.codes.row(static_cast<std::int64_t>(r));
-    double readout_norm = 0;
-    for (double v : z_r) readout_norm += v * v;
-    readout_norm = std::sqrt(readout_norm);
-
-    // The query's dense row (already built for the Read) turns both cosines per entry into a
-    // gather over the entry's non-zeros; norms are computed once (entries keep theirs).
-    const double* q_dense = dense.data() + r * c;
+  for (std::size_t q = 0; q < nq; ++q) {
+    const SparseCode query = encoder->Encode(call.queries[q]);
+    if (query.index.empty()) continue;  // no words: nothing recalled, out of scope
+    ENGRAM_ASSIGN_OR_RETURN(ReadProbe probe, state.memory.Read(query));
+    EpisodicQueryOutcome& out = outcome.results[q];
+    for (std::size_t j = 0; j < query.index.size(); ++j) q_dense[query.index[j]] = query.value[j];
     const double query_norm = std::sqrt(Dot(query, query));
+
+    // Both inner products per entry are gathers over the entry's non-zeros (entries keep their
+    // norms): the query's (the scope cosine) and the readout's (the score).
     double scope = -1;
     ranked.clear();
     for (const auto& [id, entry] : state.live) {
-      double dot = 0, query_dot = 0;
-      for (std::size_t j = 0; j < entry.code.index.size(); ++j) {
-        dot += entry.code.value[j] * z_r[entry.code.index[j]];
-        query_dot += entry.code.value[j] * q_dense[entry.code.index[j]];
+      const std::uint32_t* index = entry.code.index.data();
+      const double* value = entry.code.value.data();
+      const std::size_t nnz = entry.code.index.size();
+      double query_dot = 0, readout_dot = 0;
+      if (probe.is_query) {
+        for (std::size_t j = 0; j < nnz; ++j) query_dot += value[j] * q_dense[index[j]];
+        readout_dot = query_dot;
+      } else {
+        const double* z_r = probe.values.data();
+        for (std::size_t j = 0; j < nnz; ++j) {
+          query_dot += value[j] * q_dense[index[j]];
+          readout_dot += value[j] * z_r[index[j]];
+        }
       }
-      if (query_norm > 0 && entry.norm > 0) {
-        scope = std::max(scope, query_dot / (query_norm * entry.norm));
-      }
-      // Normalised by the query's norm, not the readout's: a readout that holds little of the
-      // query (nothing related is stored) must not score its faint matches near 1.
-      const double score = readout_norm > 0 && query_norm > 0 && entry.norm > 0
-                               ? dot / (query_norm * entry.norm)
-                               : 0.0;
-      ranked.emplace_back(score, id);
+      // Both are cosines (|⟨z_r, z_e⟩| <= ‖z_r‖‖z_e‖ <= ‖z_q‖‖z_e‖): clamped to [-1, 1], which
+      // rounding can leave by an ulp. The score is normalised by the query's norm, not the
+      // readout's: a readout that holds little of the query (nothing related is stored) must
+      // not score its faint matches near 1.
+      const double denominator = query_norm * entry.norm;
+      if (denominator > 0) scope = std::max(scope, Cosine(query_dot / denominator));
+      ranked.emplace_back(denominator > 0 ? Cosine(readout_dot / denominator) : 0.0, id);
     }
+    for (const std::uint32_t i : query.index) q_dense[i] = 0.0;
     out.scope_score = scope;
     out.in_scope = scope >= call.scope_threshold;
     const std::size_t top = std::min<std::size_t>(call.top_k, ranked.size());
@@ -450,16 +429,22 @@ Result<EpisodicApplyOutcome> EpisodicEngine::Apply(const EpisodicApplyCall& call
   EpisodicApplyOutcome outcome;
   outcome.need = resolved.need;
   if (resolved.need != EpisodicNeedCode::kNothing) return outcome;
-  const EpisodicMemory& memory = resolved.state->memory;
+  FactoredMemory& memory = resolved.state->memory;
   outcome.rows = memory.rows();
   if (call.checkpoint) {
-    ENGRAM_ASSIGN_OR_RETURN(Hash128 m, PutMatrix(blobs, memory.memory()));
-    ENGRAM_ASSIGN_OR_RETURN(Hash128 p, PutMatrix(blobs, memory.covariance()));
-    outcome.checkpoint_m = m;
-    outcome.checkpoint_p = p;
+    // The state a rebuild from this checkpoint makes (Restore computes the read factor afresh):
+    // a state must have the same bits however it was reached.
+    if (Status refactored = memory.Refactor(); !refactored.ok()) {
+      impl_->cache.Take(resolved.key);  // half-made: rebuilt when next named
+      return refactored;
+    }
+    for (const Matrix& m : {memory.b_transposed(), memory.address_gram(), memory.code_gram()}) {
+      ENGRAM_ASSIGN_OR_RETURN(Hash128 hash, PutMatrix(blobs, m));
+      outcome.checkpoint.push_back(hash);
+    }
     // The next requests name this state by the new checkpoint and no ops.
-    impl_->cache.Alias(resolved.key,
-                       BaseStateKey(call.state.memory_uid, call.state.settings, m, p));
+    impl_->cache.Alias(resolved.key, BaseStateKey(call.state.memory_uid, call.state.settings,
+                                                  outcome.checkpoint));
   }
   return outcome;
 }

@@ -5,9 +5,12 @@
 #include <c10/core/InferenceMode.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <string>
+#include <optional>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "compute/episodic/torch_support.h"
@@ -16,21 +19,6 @@ namespace engram::compute::episodic {
 namespace {
 
 using internal::AddScaled;
-
-// Σ a[j]·b[j] with eight partial sums in a fixed order: the summation order is fixed by the
-// source, not by the vector width, so the clones agree bitwise (read path only).
-__attribute__((target_clones("avx512f", "avx2", "default"))) double Dot(const double* a,
-                                                                        const double* b,
-                                                                        std::size_t n) {
-  double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  std::size_t j = 0;
-  for (; j + 8 <= n; j += 8) {
-    for (std::size_t l = 0; l < 8; ++l) acc[l] += a[j + l] * b[j + l];
-  }
-  double sum = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
-  for (; j < n; ++j) sum += a[j] * b[j];
-  return sum;
-}
 
 // Row i of the lower triangles of Q and S (columns 0..n-1 = 0..i), for a row with address w,
 // a = B_old·zᵀ and s = z·z; sign = +1 writes, −1 forgets. Negation is exact, so
@@ -111,23 +99,35 @@ Status CheckRow(const EpisodeRow& row, std::int64_t slots, std::int64_t width) {
 struct FactoredMemory::Impl {
   FactoredOptions options;
   std::vector<double> bt;  // C x K
+  // Bᵀ rounded to float32 for the read's one pass over it (z_r = Bᵀ·x): half the bytes of the
+  // pass that dominates a read; rows are refreshed whenever Bᵀ's change.
+  std::vector<float> bt_read;
   std::vector<double> s;   // K x K, lower triangle maintained
   std::vector<double> q;   // K x K, lower triangle maintained
   std::int64_t rows = 0;
   std::uint64_t version = 0;
+  // The read factor while rows > K (see the header), and the row updates since it was computed.
+  std::optional<ReadFactor> factor;
+  std::uint32_t factor_updates = 0;
 
-  // Read cache for `cache_version`: L (row-major, lower) with L Lᵀ = Q + εI, or cache_zero when
-  // Q = 0 (every readout is 0).
-  bool cache_valid = false;
-  std::uint64_t cache_version = 0;
-  bool cache_zero = false;
-  double cache_eps = 0.0;
-  std::vector<double> cache_factor;
-
-  Status BuildReadCache();
-  // x = (Q + εI)^{-1}·g with g = B·queryᵀ; returns g too (for the norm).
-  void Solve(const SparseCode& query, std::vector<double>& g, std::vector<double>& x) const;
+  bool NeedsFactor() const { return rows > options.slots; }
+  void RefreshReadRow(std::size_t c) {
+    const auto sk = static_cast<std::size_t>(options.slots);
+    std::copy(bt.begin() + static_cast<std::ptrdiff_t>(c * sk),
+              bt.begin() + static_cast<std::ptrdiff_t>((c + 1) * sk),
+              bt_read.begin() + static_cast<std::ptrdiff_t>(c * sk));
+  }
+  Status ComputeFactor();
 };
+
+Status FactoredMemory::Impl::ComputeFactor() {
+  factor.reset();
+  factor_updates = 0;
+  if (!NeedsFactor()) return Status::Ok();
+  ENGRAM_ASSIGN_OR_RETURN(ReadFactor computed, ReadFactor::Factor(q, options.slots));
+  factor.emplace(std::move(computed));
+  return Status::Ok();
+}
 
 FactoredMemory::FactoredMemory(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 FactoredMemory::FactoredMemory(FactoredMemory&&) noexcept = default;
@@ -148,12 +148,50 @@ Result<FactoredMemory> FactoredMemory::Create(const FactoredOptions& options) {
     impl->options = options;
     const auto k = static_cast<std::size_t>(options.slots);
     impl->bt.assign(static_cast<std::size_t>(options.code_width) * k, 0.0);
+    impl->bt_read.assign(impl->bt.size(), 0.0f);
     impl->s.assign(k * k, 0.0);
     impl->q.assign(k * k, 0.0);
     return FactoredMemory(std::move(impl));
   } catch (const std::exception& e) {
     return internal::FromException(e, "creating the factored memory failed");
   }
+}
+
+Result<FactoredMemory> FactoredMemory::Restore(const FactoredOptions& options,
+                                               const MatrixView& bt, const MatrixView& s,
+                                               const MatrixView& q, std::int64_t rows) {
+  const std::int64_t k = options.slots, c = options.code_width;
+  if (bt.rows != c || bt.cols != k || s.rows != k || s.cols != k || q.rows != k || q.cols != k) {
+    return SyntaxError("a checkpoint of Bᵀ " + std::to_string(bt.rows) + " x " +
+                       std::to_string(bt.cols) + ", S " + std::to_string(s.rows) + " x " +
+                       std::to_string(s.cols) + " and Q " + std::to_string(q.rows) + " x " +
+                       std::to_string(q.cols) + " does not fit K = " + std::to_string(k) +
+                       ", C = " + std::to_string(c));
+  }
+  if (rows < 0) return SyntaxError("a checkpoint's row count must be >= 0");
+  ENGRAM_RETURN_IF_ERROR(CheckMatrix(bt, "the checkpoint's Bᵀ"));
+  ENGRAM_RETURN_IF_ERROR(CheckMatrix(s, "the checkpoint's S"));
+  ENGRAM_RETURN_IF_ERROR(CheckMatrix(q, "the checkpoint's Q"));
+  const auto sk = static_cast<std::size_t>(k);
+  for (const auto& [view, name] : {std::pair{&s, "S"}, std::pair{&q, "Q"}}) {
+    for (std::size_t i = 0; i < sk; ++i) {
+      for (std::size_t j = 0; j < i; ++j) {
+        if (std::bit_cast<std::uint64_t>(view->data[i * sk + j]) !=
+            std::bit_cast<std::uint64_t>(view->data[j * sk + i])) {
+          return SyntaxError(std::string("the checkpoint's ") + name + " is not symmetric");
+        }
+      }
+    }
+  }
+  ENGRAM_ASSIGN_OR_RETURN(FactoredMemory memory, Create(options));
+  Impl& impl = *memory.impl_;
+  std::copy(bt.data.begin(), bt.data.end(), impl.bt.begin());
+  std::copy(bt.data.begin(), bt.data.end(), impl.bt_read.begin());
+  std::copy(s.data.begin(), s.data.end(), impl.s.begin());
+  std::copy(q.data.begin(), q.data.end(), impl.q.begin());
+  impl.rows = rows;
+  ENGRAM_RETURN_IF_ERROR(impl.ComputeFactor());
+  return memory;
 }
 
 Status FactoredMemory::Write(std::span<const EpisodeRow> rows) {
@@ -178,7 +216,11 @@ Status FactoredMemory::Update(std::span<const EpisodeRow> rows, int alpha) {
     double* bt = impl_->bt.data();
     double* q = impl_->q.data();
     double* s = impl_->s.data();
-    std::vector<double> a(sk);
+    std::vector<double> a(sk), p(sk);
+    // The factor follows row by row when it exists and the update is small; otherwise it is
+    // recomputed once at the end (when the memory then holds more than K rows).
+    bool incremental = impl_->factor.has_value() && impl_->NeedsFactor() &&
+                       rows.size() <= options.max_incremental_rows;
     for (const EpisodeRow& row : rows) {
       const SparseCode& z = *row.code;
       const double* w = row.address.data();
@@ -201,10 +243,10 @@ Status FactoredMemory::Update(std::span<const EpisodeRow> rows, int alpha) {
       const double signed_s = sign * zz;
       const std::int64_t pairs = (k_dim + 1) / 2;
       at::parallel_for(0, pairs, Grain(k_dim + 1), [&](std::int64_t p0, std::int64_t p1) {
-        for (auto p = static_cast<std::size_t>(p0); p < static_cast<std::size_t>(p1); ++p) {
-          const std::size_t mirror = sk - 1 - p;
-          RankTwoRow(q + p * sk, s + p * sk, w, a.data(), w[p], a[p], signed_s, sign, p + 1);
-          if (mirror != p) {
+        for (auto i = static_cast<std::size_t>(p0); i < static_cast<std::size_t>(p1); ++i) {
+          const std::size_t mirror = sk - 1 - i;
+          RankTwoRow(q + i * sk, s + i * sk, w, a.data(), w[i], a[i], signed_s, sign, i + 1);
+          if (mirror != i) {
             RankTwoRow(q + mirror * sk, s + mirror * sk, w, a.data(), w[mirror], a[mirror],
                        signed_s, sign, mirror + 1);
           }
@@ -216,154 +258,68 @@ Status FactoredMemory::Update(std::span<const EpisodeRow> rows, int alpha) {
           0, static_cast<std::int64_t>(nnz), Grain(k_dim), [&](std::int64_t j0, std::int64_t j1) {
             for (auto j = static_cast<std::size_t>(j0); j < static_cast<std::size_t>(j1); ++j) {
               AddScaled(bt + z.index[j] * sk, w, sign * z.value[j], sk);
+              impl_->RefreshReadRow(z.index[j]);
             }
           });
+
+      // The same change of Q, w⊗p + p⊗w with p = ±a + (s/2)·w, on the read factor.
+      if (incremental) {
+        const double half_s = 0.5 * zz;
+        for (std::size_t i = 0; i < sk; ++i) p[i] = sign * a[i] + half_s * w[i];
+        incremental = impl_->factor->RankTwo(row.address, p);
+        ++impl_->factor_updates;
+      }
     }
     impl_->rows += alpha * static_cast<std::int64_t>(rows.size());
     ++impl_->version;
-    impl_->cache_valid = false;
+    if (!impl_->NeedsFactor()) {
+      impl_->factor.reset();
+      impl_->factor_updates = 0;
+    } else if (!incremental || impl_->factor_updates >= options.refactor_every) {
+      // Q is already updated: a failed factorisation leaves the memory without a read factor
+      // (Read reports COMPUTE; the next update tries again); the update itself stands.
+      (void)impl_->ComputeFactor();
+    }
     return Status::Ok();
   } catch (const std::exception& e) {
     return internal::FromException(e, "the factored update failed");
   }
 }
 
-Status FactoredMemory::Impl::BuildReadCache() {
-  cache_valid = false;
-  cache_factor.clear();
-  const std::int64_t k = options.slots;
+Status FactoredMemory::Refactor() {
+  return impl_->ComputeFactor();
+}
+
+Result<ReadProbe> FactoredMemory::Read(const SparseCode& query) const {
+  const FactoredOptions& options = impl_->options;
+  ENGRAM_RETURN_IF_ERROR(CheckCode(query, options.code_width, "the query"));
+  ReadProbe probe;
+  if (!impl_->NeedsFactor()) {
+    probe.is_query = true;
+    return probe;
+  }
+  if (!impl_->factor) return ComputeError("the memory has no read factor (a factorisation failed)");
   try {
-    c10::InferenceMode guard;
-    at::Tensor gram = MirroredTensor(q, k);
-    ENGRAM_ASSIGN_OR_RETURN(internal::RidgeFactor ridge, internal::RidgeCholesky(gram, "Q"));
-    cache_zero = ridge.zero;
-    if (!ridge.zero) {
-      const at::Tensor l = ridge.factor.contiguous();
-      cache_factor.assign(l.data_ptr<double>(), l.data_ptr<double>() + k * k);
-      cache_eps = ridge.eps;
-    }
-  } catch (const std::exception& e) {
-    return internal::FromException(e, "factoring the read cache failed");
-  }
-  cache_valid = true;
-  cache_version = version;
-  return Status::Ok();
-}
-
-Status FactoredMemory::PrepareRead() {
-  if (impl_->cache_valid && impl_->cache_version == impl_->version) return Status::Ok();
-  return impl_->BuildReadCache();
-}
-
-Status FactoredMemory::RebuildReadCache() {
-  return impl_->BuildReadCache();
-}
-
-void FactoredMemory::Impl::Solve(const SparseCode& query, std::vector<double>& g,
-                                 std::vector<double>& x) const {
-  const auto sk = static_cast<std::size_t>(options.slots);
-  g.assign(sk, 0.0);
-  for (std::size_t j = 0; j < query.index.size(); ++j) {
-    AddScaled(g.data(), bt.data() + query.index[j] * sk, query.value[j], sk);
-  }
-  // L y = g by rows (dots), then Lᵀ x = y by columns of Lᵀ = rows of L (axpys): both passes
-  // read L contiguously.
-  const double* l = cache_factor.data();
-  x.assign(sk, 0.0);
-  for (std::size_t i = 0; i < sk; ++i) {
-    x[i] = (g[i] - Dot(l + i * sk, x.data(), i)) / l[i * sk + i];
-  }
-  for (std::size_t i = sk; i-- > 0;) {
-    x[i] /= l[i * sk + i];
-    AddScaled(x.data(), l + i * sk, -x[i], i);
-  }
-}
-
-Result<ReadScores> FactoredMemory::ReadScoresDense(const SparseCode& query,
-                                                   std::span<const EpisodeRow> live) {
-  const std::int64_t c_dim = impl_->options.code_width;
-  ENGRAM_RETURN_IF_ERROR(CheckCode(query, c_dim, "the query"));
-  // The live codes are only bounds-checked, inside the dot loop: a full CheckCode of 1,000
-  // codes costs as much as the dots (they were checked when written).
-  for (const EpisodeRow& e : live) {
-    if (e.code == nullptr || e.code->index.size() != e.code->value.size()) {
-      return SyntaxError("a live entry has no code, or indices and values of unequal length");
-    }
-  }
-  ENGRAM_RETURN_IF_ERROR(PrepareRead());
-  ReadScores out;
-  out.dots.assign(live.size(), 0.0);
-  if (impl_->cache_zero) return out;
-  try {
-    const auto sk = static_cast<std::size_t>(impl_->options.slots);
-    std::vector<double> g, x;
-    impl_->Solve(query, g, x);
-    std::vector<double> zr(static_cast<std::size_t>(c_dim));
+    const auto sk = static_cast<std::size_t>(options.slots);
     const double* bt = impl_->bt.data();
-    at::parallel_for(0, c_dim, Grain(impl_->options.slots), [&](std::int64_t c0, std::int64_t c1) {
-      for (auto c = static_cast<std::size_t>(c0); c < static_cast<std::size_t>(c1); ++c) {
-        zr[c] = Dot(bt + c * sk, x.data(), sk);
-      }
-    });
-    for (std::size_t e = 0; e < live.size(); ++e) {
-      const SparseCode& z = *live[e].code;
-      double dot = 0.0;
-      for (std::size_t j = 0; j < z.index.size(); ++j) {
-        if (z.index[j] >= zr.size()) return SyntaxError("a live code has an index beyond C");
-        dot += zr[z.index[j]] * z.value[j];
-      }
-      out.dots[e] = dot;
+    // g = B·z_qᵀ from the rows of Bᵀ at the query's non-zeros; x = (Q + εI)^{-1}·g.
+    std::vector<double> g(sk, 0.0), x(sk);
+    for (std::size_t j = 0; j < query.index.size(); ++j) {
+      AddScaled(g.data(), bt + query.index[j] * sk, query.value[j], sk);
     }
-    out.norm = std::sqrt(Dot(zr.data(), zr.data(), zr.size()));
-    return out;
-  } catch (const std::exception& e) {
-    return internal::FromException(e, "the factored read failed");
-  }
-}
-
-Result<ReadScores> FactoredMemory::ReadScoresGram(const SparseCode& query,
-                                                  std::span<const EpisodeRow> live,
-                                                  const MatrixView& gram) {
-  const std::int64_t k_dim = impl_->options.slots;
-  ENGRAM_RETURN_IF_ERROR(CheckCode(query, impl_->options.code_width, "the query"));
-  const auto n = static_cast<std::int64_t>(live.size());
-  for (const EpisodeRow& e : live) {
-    if (static_cast<std::int64_t>(e.address.size()) != k_dim) {
-      return SyntaxError("a live address has " + std::to_string(e.address.size()) +
-                         " values, the memory expects K = " + std::to_string(k_dim));
-    }
-  }
-  if (gram.rows != n || gram.cols != n || static_cast<std::int64_t>(gram.data.size()) != n * n) {
-    return SyntaxError("the Gram matrix is " + std::to_string(gram.rows) + " x " +
-                       std::to_string(gram.cols) + ", expected N x N for N = " + std::to_string(n));
-  }
-  ENGRAM_RETURN_IF_ERROR(PrepareRead());
-  ReadScores out;
-  out.dots.assign(live.size(), 0.0);
-  if (impl_->cache_zero || n == 0) return out;
-  try {
-    const auto sk = static_cast<std::size_t>(k_dim);
-    const auto sn = static_cast<std::size_t>(n);
-    std::vector<double> g, x;
-    impl_->Solve(query, g, x);
-    // y = W·x, then dots = yᵀ·Gram with threads splitting the columns (each sums f in order).
-    std::vector<double> y(sn);
-    at::parallel_for(0, n, Grain(k_dim), [&](std::int64_t f0, std::int64_t f1) {
-      for (auto f = static_cast<std::size_t>(f0); f < static_cast<std::size_t>(f1); ++f) {
-        y[f] = Dot(live[f].address.data(), x.data(), sk);
-      }
-    });
-    const double* gd = gram.data.data();
-    at::parallel_for(0, n, Grain(n), [&](std::int64_t e0, std::int64_t e1) {
-      for (std::size_t f = 0; f < sn; ++f) {
-        AddScaled(out.dots.data() + e0, gd + f * sn + e0, y[f], static_cast<std::size_t>(e1 - e0));
-      }
-    });
-    // ‖z_r‖² = xᵀQx = xᵀ(Q + εI)x − ε·xᵀx = xᵀg − ε·xᵀx: O(K) instead of a pass over Q.
-    const double norm2 =
-        Dot(x.data(), g.data(), sk) - impl_->cache_eps * Dot(x.data(), x.data(), sk);
-    out.norm = std::sqrt(std::max(0.0, norm2));
-    return out;
+    impl_->factor->Solve(g, x);
+    // z_r = Bᵀ·x: one pass over the float32 copy of Bᵀ (products and sums in float64; the
+    // rounding of B costs ~1e-7 relative in a score), threads splitting its rows.
+    const float* bt_read = impl_->bt_read.data();
+    probe.values.resize(static_cast<std::size_t>(options.code_width));
+    at::parallel_for(0, options.code_width, Grain(options.slots),
+                     [&](std::int64_t c0, std::int64_t c1) {
+                       for (auto c = static_cast<std::size_t>(c0);
+                            c < static_cast<std::size_t>(c1); ++c) {
+                         probe.values[c] = internal::DotProduct(bt_read + c * sk, x.data(), sk);
+                       }
+                     });
+    return probe;
   } catch (const std::exception& e) {
     return internal::FromException(e, "the factored read failed");
   }
@@ -391,29 +347,14 @@ Result<Materialized> FactoredMemory::Materialize() const {
   }
 }
 
-Matrix FactoredMemory::CodeGram(std::span<const EpisodeRow> rows, std::int64_t code_width) {
-  const std::size_t n = rows.size();
-  Matrix gram = Matrix::Zeros(static_cast<std::int64_t>(n), static_cast<std::int64_t>(n));
-  std::vector<double> dense(static_cast<std::size_t>(code_width), 0.0);
-  for (std::size_t e = 0; e < n; ++e) {
-    const SparseCode& ze = *rows[e].code;
-    for (std::size_t j = 0; j < ze.index.size(); ++j) dense[ze.index[j]] = ze.value[j];
-    for (std::size_t f = 0; f <= e; ++f) {
-      const SparseCode& zf = *rows[f].code;
-      double dot = 0.0;
-      for (std::size_t j = 0; j < zf.index.size(); ++j) dot += zf.value[j] * dense[zf.index[j]];
-      gram.data[e * n + f] = gram.data[f * n + e] = dot;
-    }
-    for (const std::uint32_t i : ze.index) dense[i] = 0.0;
-  }
-  return gram;
-}
-
 std::int64_t FactoredMemory::slots() const {
   return impl_->options.slots;
 }
 std::int64_t FactoredMemory::code_width() const {
   return impl_->options.code_width;
+}
+double FactoredMemory::ridge() const {
+  return impl_->options.ridge;
 }
 std::int64_t FactoredMemory::rows() const {
   return impl_->rows;
@@ -430,6 +371,12 @@ Matrix FactoredMemory::address_gram() const {
 }
 Matrix FactoredMemory::code_gram() const {
   return MirroredMatrix(impl_->q, impl_->options.slots);
+}
+const ReadFactor* FactoredMemory::read_factor() const {
+  return impl_->factor ? &*impl_->factor : nullptr;
+}
+std::uint32_t FactoredMemory::factor_updates() const {
+  return impl_->factor_updates;
 }
 
 }  // namespace engram::compute::episodic

@@ -1,45 +1,62 @@
-// FactoredMemory: a prototype of the episodic memory's low-latency form (docs/episodic.md §8
-// "Latency"). It holds the same memory as EpisodicMemory — the ridge solution M = P·B with
-// P = (λI + S)^{-1}, S = WᵀW and B = WᵀZ over the rows written — but never the dense M: writes
-// touch B only at the code's non-zeros, and reads never pass over M. Not wired into the engine.
+// FactoredMemory: the episodic memory (Larimar, arXiv 2403.11901; shared/docs/mechanisms.md §1)
+// in information form — the co-process's memory core. It holds the same memory as
+// EpisodicMemory (the dense reference implementation, kept for tests and benchmarks): the ridge
+// solution M = P·B over the rows written, with
 //
-// Why reads need no M. EpisodicMemory's readout z_q·pinv(M)·M is the orthogonal projection of
-// z_q onto rowspace(M); M = P·B with P positive definite, so rowspace(M) = rowspace(B) and
+//   S = WᵀW (K x K),  B = WᵀZ (K x C),  P = (λI + S)^{-1},  M = P·B,
 //
-//   z_r = z_q·Bᵀ·(B·Bᵀ)^{-1}·B = xᵀ·B,   x = (Q + εI)^{-1}·g,   g = B·z_qᵀ,   Q = B·Bᵀ (K x K)
+// but keeps S and B — the sufficient statistics the paper's recursive update maintains as
+// (C_i, C_i·M_i) — instead of M and P. A write adds a row's contribution and a forget subtracts
+// the same bits, so forgetting is exact by construction (up to the summation order of the
+// remaining rows: ~1e-16 relative), and a write touches B only at the code's non-zeros:
+// O(K·nnz + K²) per row instead of EpisodicMemory's passes over the dense K x C matrix M.
+// Materialize gives M and P when they are wanted (tests, export).
 //
-// with ε = 1e-10 · max_k Q_kk as EpisodicMemory puts on M·Mᵀ (Q is singular while fewer than K
-// independent rows are written; ε filters B's singular values σ²/(σ² + ε) where EpisodicMemory
-// filters M's, so readouts agree to the filtering's ~1e-10, not bitwise). P does not enter.
-// g needs only the rows of Bᵀ at the query's non-zeros. Scores against the live entries:
-//   (1) dense:  z_r = Bᵀ·x (one pass over the C x K matrix Bᵀ), then sparse dots with each code;
-//   (2) Gram:   ⟨z_r, z_e⟩ = xᵀ·B·z_eᵀ = Σ_f (w_f·x)·(z_f·z_e), i.e. (W·x)ᵀ·Gram over the live
-//               set, which must then be exactly the rows written (the caller keeps the codes'
-//               Gram matrix, one sparse row per write); ‖z_r‖² = xᵀQx = xᵀg − ε·xᵀx.
+// Reading. The readout z_q·pinv(M)·M is the orthogonal projection of z_q onto rowspace(M);
+// M = P·B with P positive definite, so rowspace(M) = rowspace(B). Two regimes:
+//   rows <= K: for codes in general position (and for any codes with a generic reference
+//     memory) rowspace(B) is the span of the written codes — the paper's "N <= K: a read is the
+//     orthogonal projection of the query onto span{z_1..z_N}". The readout's inner product with
+//     every written code then equals the query's own, ⟨z_r, z_e⟩ = ⟨z_q, z_e⟩: no linear algebra
+//     is needed for the scores.
+//   rows > K: rowspace(B) is a K-dimensional subspace of the codes' span (the memory is full and
+//     compresses). z_r = xᵀ·B with (Q + εI)·x = g, g = B·z_qᵀ, Q = B·Bᵀ (K x K), ε as in
+//     read_factor.h — the pseudo-inverse through the cached Cholesky factor of Q + εI.
+// ReadProbe returns, for either regime, a dense vector whose inner product with any written
+// code equals the readout's.
+//
+// The read factor (read_factor.h) is part of the state while rows > K: computed when rows first
+// exceed K, by Refactor, by Restore, and after every `refactor_every` row updates; in between,
+// each written or forgotten row modifies it in O(K²) (an update of more than
+// `max_incremental_rows` rows, or a downdate that fails, recomputes it instead). Whether and how
+// it is recomputed depends only on the sequence of updates since the last Restore/Refactor, so
+// a state replayed from a checkpoint through the same updates has the same bits (the engine
+// calls Refactor when it writes a checkpoint, and Restore factors). Dropped when rows <= K.
 //
 // State, float64: Bt = Bᵀ (C x K, row c = Σ_f z_f[c]·w_f), S and Q (K x K, symmetric; only the
-// lower triangle is updated — the upper one is mirrored when a matrix is handed out or factored,
-// so every matrix handed out is bitwise symmetric). A row (z, w), written, with a = B_old·zᵀ and
+// lower triangle is updated — the upper one is mirrored when a matrix is handed out, so every
+// matrix handed out is bitwise symmetric). A row (z, w), written, with a = B_old·zᵀ and
 // s = z·z:  B_new = B_old + wᵀz, so
 //   Q += w⊗a + a⊗w + s·w⊗w,   S += w⊗w,
-// and forgotten (B_new = B_old − wᵀz; B_old·zᵀ = a gives B_new·zᵀ = a − s·w, and
-// Q_new = Q_old − w⊗(a − s·w) − (a − s·w)⊗w − s·w⊗w):
+// and forgotten (B_new = B_old − wᵀz; B_old·zᵀ = a gives B_new·zᵀ = a − s·w):
 //   Q −= w⊗a + a⊗w − s·w⊗w,   S −= w⊗w.
+// Both are Q += w⊗p + p⊗w with p = ±a + (s/2)·w, the form the read factor takes.
 // Element (i, j) of the rank-2 term is (w_i·a_j + a_i·w_j) + s·(w_i·w_j), whose IEEE value is
 // the same for (j, i) (products and a single addition commute). An episode is applied row by
-// row in order. Cost per row: O(K·nnz) for a and Bt, K² for the triangles of S and Q.
+// row in order.
 //
-// Determinism: the state is updated by own loops in a fixed order; at::parallel_for splits
-// output elements, never a sum, and the file is compiled with -ffp-contract=off, so Bt, S and Q
-// are bit-identical for every thread count and CPU. The read cache (the Cholesky factor of
-// Q + εI) and Materialize use LibTorch/LAPACK, like EpisodicMemory's read path.
+// Determinism: own loops in a fixed order (kernels.h); at::parallel_for splits output elements,
+// never a sum, and the files are compiled with -ffp-contract=off, so Bt, S, Q, the read factor
+// and every read are bit-identical for every thread count and x86-64 CPU. Materialize uses
+// LibTorch/LAPACK (not bit-reproducible across BLAS builds; never fed back).
 //
 // Errors are values: SYNTAX for malformed arguments (index out of range or not ascending,
-// lengths that differ, non-finite values), LIMIT beyond the configured limits, COMPUTE when
-// LibTorch fails. A failed Write/Forget leaves the state unchanged. Forget does not check that
-// the rows were written (the caller's live set knows; S would otherwise need a factorisation).
+// lengths that differ, non-finite values, a checkpoint of the wrong shape or not symmetric),
+// LIMIT beyond the configured limits or out of memory, COMPUTE when a factorisation fails. A
+// failed Write/Forget leaves the state unchanged. Forget does not check that the rows were
+// written (the caller's live set knows).
 //
-// Not thread-safe: one object is used by one thread at a time (reads fill a cache).
+// Not thread-safe: one object is used by one thread at a time.
 #ifndef ENGRAM_COMPUTE_EPISODIC_FACTORED_MEMORY_H_
 #define ENGRAM_COMPUTE_EPISODIC_FACTORED_MEMORY_H_
 
@@ -50,6 +67,7 @@
 
 #include "compute/episodic/matrix.h"
 #include "compute/episodic/ngram_encoder.h"
+#include "compute/episodic/read_factor.h"
 #include "engram/status.h"
 
 namespace engram::compute::episodic {
@@ -57,7 +75,11 @@ namespace engram::compute::episodic {
 struct FactoredOptions {
   std::int64_t slots = 768;        // K
   std::int64_t code_width = 4096;  // C
-  double ridge = 1e-3;             // λ
+  double ridge = 1e-3;             // λ (enters M and P only)
+  // Row updates of the read factor between two factorisations: bounds accumulated rounding.
+  std::uint32_t refactor_every = 128;
+  // An update of more rows than this recomputes the read factor once instead of row by row.
+  std::uint32_t max_incremental_rows = 32;
   EpisodicLimits limits;
 };
 
@@ -68,11 +90,11 @@ struct EpisodeRow {
   std::span<const double> address;
 };
 
-// The readout of one query against the live entries: dots[e] = ⟨z_r, z_e⟩ in the order of the
-// entries given, and norm = ‖z_r‖ (0 for an empty memory).
-struct ReadScores {
-  std::vector<double> dots;
-  double norm = 0.0;
+// What a read gives: ⟨z_r, z⟩ = Σ_c z[c]·probe[c] for every written code z.
+struct ReadProbe {
+  // rows <= K: the probe is the query itself (`values` is empty; use the query's own values).
+  bool is_query = false;
+  std::vector<double> values;  // rows > K: the readout z_r (C values)
 };
 
 // M and P as EpisodicMemory's memory() and covariance() would hold them (to rounding).
@@ -87,6 +109,15 @@ class FactoredMemory {
   // LIMIT (beyond limits or out of memory).
   static Result<FactoredMemory> Create(const FactoredOptions& options);
 
+  // A memory restored from a checkpoint: Bᵀ (C x K), S and Q (K x K, bitwise symmetric) as
+  // b_transposed(), address_gram() and code_gram() of the memory they were taken from, and its
+  // rows(). The restored memory holds the same bits; its read factor is computed afresh (as
+  // Refactor does). Errors: as Create, plus SYNTAX for other shapes, non-finite values, an S or
+  // Q that is not bitwise symmetric, rows < 0; COMPUTE when the factorisation fails.
+  static Result<FactoredMemory> Restore(const FactoredOptions& options, const MatrixView& bt,
+                                        const MatrixView& s, const MatrixView& q,
+                                        std::int64_t rows);
+
   FactoredMemory(FactoredMemory&&) noexcept;
   FactoredMemory& operator=(FactoredMemory&&) noexcept;
   ~FactoredMemory();
@@ -95,34 +126,29 @@ class FactoredMemory {
   Status Write(std::span<const EpisodeRow> rows);
   Status Forget(std::span<const EpisodeRow> rows);
 
-  // Builds the read cache (Cholesky factor of Q + εI) when it is stale; RebuildReadCache always
-  // rebuilds it (for benchmarks). Errors: COMPUTE.
-  Status PrepareRead();
-  Status RebuildReadCache();
+  // Recomputes the read factor now when rows > K (a checkpoint's state must be the one Restore
+  // makes). Errors: COMPUTE, LIMIT.
+  Status Refactor();
 
-  // Method (1): z_r = Bᵀ·x densely, then sparse dots with the live codes (any set of codes).
-  // Errors: SYNTAX (malformed query or live code), COMPUTE.
-  Result<ReadScores> ReadScoresDense(const SparseCode& query, std::span<const EpisodeRow> live);
-  // Method (2): through the live entries' addresses and their codes' Gram matrix (N x N,
-  // gram(f, e) = z_f·z_e, e.g. from CodeGram). `live` must be exactly the rows written.
-  // Errors: SYNTAX (malformed query, address or Gram shape), COMPUTE.
-  Result<ReadScores> ReadScoresGram(const SparseCode& query, std::span<const EpisodeRow> live,
-                                    const MatrixView& gram);
+  // The readout's probe for `query` (see ReadProbe). Errors: SYNTAX (malformed query), LIMIT.
+  Result<ReadProbe> Read(const SparseCode& query) const;
 
   // P = (λI + S)^{-1} and M = P·B (LibTorch Cholesky). Errors: COMPUTE, LIMIT.
   Result<Materialized> Materialize() const;
 
-  // Gram(f, e) = z_f·z_e of the codes of `rows` (N x N, bitwise symmetric).
-  static Matrix CodeGram(std::span<const EpisodeRow> rows, std::int64_t code_width);
-
   std::int64_t slots() const;       // K
   std::int64_t code_width() const;  // C
+  double ridge() const;             // λ
   std::int64_t rows() const;        // rows written minus rows forgotten
   std::uint64_t version() const;    // successful Write/Forget calls
 
   Matrix b_transposed() const;  // Bᵀ, C x K
   Matrix address_gram() const;  // S = WᵀW, K x K
   Matrix code_gram() const;     // Q = B·Bᵀ, K x K
+  // The read factor (nullptr while rows <= K) and the row updates it took since it was last
+  // computed. For tests and statistics.
+  const ReadFactor* read_factor() const;
+  std::uint32_t factor_updates() const;
 
  private:
   struct Impl;

@@ -23,10 +23,9 @@ void AddHash(HashBuilder& h, const Hash128& hash) {
 }  // namespace
 
 Hash128 BaseStateKey(std::string_view memory_uid, const EpisodicSettingsSpec& settings,
-                     const std::optional<Hash128>& checkpoint_m,
-                     const std::optional<Hash128>& checkpoint_p) {
+                     std::span<const Hash128> checkpoint) {
   HashBuilder h;
-  h.Add(std::string_view("engram-episodic-state-v1"));
+  h.Add(std::string_view("engram-episodic-state-v2"));
   AddScalar(h, static_cast<std::uint64_t>(memory_uid.size()));
   h.Add(memory_uid);
   AddScalar(h, settings.slots);
@@ -36,10 +35,8 @@ Hash128 BaseStateKey(std::string_view memory_uid, const EpisodicSettingsSpec& se
   AddScalar(h, ridge_bits);
   AddScalar(h, settings.seed);
   AddScalar(h, settings.encoder_version);
-  AddScalar(h, static_cast<std::uint8_t>(checkpoint_m ? 1 : 0));
-  if (checkpoint_m) AddHash(h, *checkpoint_m);
-  AddScalar(h, static_cast<std::uint8_t>(checkpoint_p ? 1 : 0));
-  if (checkpoint_p) AddHash(h, *checkpoint_p);
+  AddScalar(h, static_cast<std::uint64_t>(checkpoint.size()));
+  for (const Hash128& blob : checkpoint) AddHash(h, blob);
   return h.Finish();
 }
 

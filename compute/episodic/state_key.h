@@ -1,7 +1,7 @@
 // The co-process's names for episodic memory states (docs/protocol.md §5.8). A state is
 // replay(checkpoint, ops); its key chains XXH3-128 over what determines it:
 //
-//   key_0 = H("engram-episodic-state-v1", memory_uid, settings, checkpoint hashes or none)
+//   key_0 = H("engram-episodic-state-v2", memory_uid, settings, checkpoint hashes or none)
 //   key_i = H(key_{i-1}, op_i: forget flag, ids and tags (the write texts' XXH3-64))
 //
 // Every integer is hashed as fixed-width little-endian bytes and the uid with its length, so
@@ -10,7 +10,6 @@
 #ifndef ENGRAM_COMPUTE_EPISODIC_STATE_KEY_H_
 #define ENGRAM_COMPUTE_EPISODIC_STATE_KEY_H_
 
-#include <optional>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -21,8 +20,7 @@
 namespace engram::compute::episodic {
 
 Hash128 BaseStateKey(std::string_view memory_uid, const EpisodicSettingsSpec& settings,
-                     const std::optional<Hash128>& checkpoint_m,
-                     const std::optional<Hash128>& checkpoint_p);
+                     std::span<const Hash128> checkpoint);
 
 Hash128 NextStateKey(const Hash128& previous, const EpisodicOpSpec& op);
 

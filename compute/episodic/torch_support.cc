@@ -93,13 +93,6 @@ Status CheckDimension(std::int64_t value, std::int64_t limit, const char* what) 
   return Status::Ok();
 }
 
-__attribute__((target_clones("avx512f", "avx2", "default"))) void AddScaled(double* out,
-                                                                            const double* in,
-                                                                            double f,
-                                                                            std::size_t n) {
-  for (std::size_t j = 0; j < n; ++j) out[j] += f * in[j];
-}
-
 // The ridge of the read path (episodic_memory.h): ε relative to the largest diagonal entry.
 Result<RidgeFactor> RidgeCholesky(at::Tensor& gram, const char* what) {
   constexpr double kReadRidge = 1e-10;

@@ -9,6 +9,7 @@
 #include <exception>
 #include <string>
 
+#include "compute/episodic/kernels.h"
 #include "compute/episodic/matrix.h"
 #include "engram/status.h"
 
@@ -23,12 +24,6 @@ Matrix ToMatrix(const at::Tensor& tensor);
 // a · b for 2-D tensors; when a has few rows, one matrix-vector product per row (BLAS gemm with
 // m = 1 packs all of b, which costs several passes over a 64 MiB memory matrix).
 at::Tensor MatMul(const at::Tensor& a, const at::Tensor& b);
-
-// out[j] += f · in[j] for j < n: the inner loop of the episodic dense updates. Each element is
-// one IEEE multiply then one add (contraction is off in these files), whatever the vector width,
-// so the AVX-512 / AVX2 / baseline clones GCC dispatches at load time give the same bits on every
-// CPU — only faster where wider vectors exist.
-void AddScaled(double* out, const double* in, double f, std::size_t n);
 
 // The read path's factorisation of a singular-or-nearly Gram matrix G (K x K, symmetric positive
 // semi-definite): the lower Cholesky factor of G + εI with ε = 1e-10 · max_k G_kk, retried with

@@ -4,6 +4,7 @@
 #ifndef ENGRAM_COMPUTE_PROTOCOL_EPISODIC_TYPES_H_
 #define ENGRAM_COMPUTE_PROTOCOL_EPISODIC_TYPES_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -12,6 +13,10 @@
 #include "compute/protocol/content_hash.h"
 
 namespace engram::protocol {
+
+// The matrices of an episodic checkpoint, in their order on the wire and in the checkpoint
+// record (docs/format.md §11): Bᵀ (C x K), S (K x K), Q (K x K), float64.
+inline constexpr std::size_t kEpisodicCheckpointBlobs = 3;
 
 struct EpisodicSettings {
   std::uint32_t slots = 0;       // K
@@ -37,8 +42,8 @@ struct EpisodicText {
 struct EpisodicStateSpec {
   std::string memory_uid;
   EpisodicSettings settings;
-  std::optional<Hash128> checkpoint_m;  // both or neither
-  std::optional<Hash128> checkpoint_p;
+  // The checkpoint's blobs in the order Bᵀ, S, Q (kEpisodicCheckpointBlobs); empty: none.
+  std::vector<Hash128> checkpoint;
   std::vector<EpisodicOp> ops;
   std::vector<EpisodicText> texts;
   bool complete = false;
@@ -60,8 +65,7 @@ struct EpisodicRecall {
 struct EpisodicApplyResult {
   EpisodicNeed need = EpisodicNeed::kNothing;
   std::int64_t rows = 0;                // live rows of the new state
-  std::optional<Hash128> checkpoint_m;  // when a checkpoint was asked for
-  std::optional<Hash128> checkpoint_p;
+  std::vector<Hash128> checkpoint;      // when a checkpoint was asked for: Bᵀ, S, Q
 };
 
 // EpisodicRead's answer: one recall per query unless need != kNothing.

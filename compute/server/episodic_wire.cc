@@ -46,8 +46,11 @@ Result<EpisodicStateRequest> StateFromWire(const fb::EpisodicState* state, const
   out.settings.ridge = settings->ridge();
   out.settings.seed = settings->seed();
   out.settings.encoder_version = settings->encoder_version();
-  if (state->checkpoint_m()) out.checkpoint_m = protocol::FromWire(*state->checkpoint_m());
-  if (state->checkpoint_p()) out.checkpoint_p = protocol::FromWire(*state->checkpoint_p());
+  if (state->checkpoint()) {
+    for (const fb::Hash128* hash : *state->checkpoint()) {
+      out.checkpoint.push_back(protocol::FromWire(*hash));
+    }
+  }
   out.ops = OpsFromWire(state->ops());
   out.texts = TextsFromWire(state->texts());
   out.complete = state->complete();
@@ -80,13 +83,11 @@ Result<EpisodicReadCall> ParseEpisodicRead(const fb::EpisodicReadRequest& reques
 
 std::string EncodeEpisodicApplyReply(std::uint64_t id, const EpisodicApplyOutcome& outcome) {
   flatbuffers::FlatBufferBuilder b(128);
-  const fb::Hash128 m =
-      outcome.checkpoint_m ? protocol::ToWire(*outcome.checkpoint_m) : fb::Hash128();
-  const fb::Hash128 p =
-      outcome.checkpoint_p ? protocol::ToWire(*outcome.checkpoint_p) : fb::Hash128();
-  const auto reply = fb::CreateEpisodicApplyReply(b, static_cast<std::uint8_t>(outcome.need),
-                                                  outcome.rows, outcome.checkpoint_m ? &m : nullptr,
-                                                  outcome.checkpoint_p ? &p : nullptr);
+  std::vector<fb::Hash128> checkpoint;
+  for (const Hash128& h : outcome.checkpoint) checkpoint.push_back(protocol::ToWire(h));
+  const auto reply = fb::CreateEpisodicApplyReply(
+      b, static_cast<std::uint8_t>(outcome.need), outcome.rows,
+      checkpoint.empty() ? 0 : b.CreateVectorOfStructs(checkpoint));
   return protocol::FinishFrame(
       b, fb::CreateFrame(b, id, false, fb::Body::EpisodicApplyReply, reply.Union()));
 }

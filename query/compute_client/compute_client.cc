@@ -70,10 +70,10 @@ flatbuffers::Offset<fb::EpisodicState> StateToWire(flatbuffers::FlatBufferBuilde
       fb::CreateEpisodicSettings(b, s.slots, s.code_width, s.ridge, s.seed, s.encoder_version);
   const auto ops = OpsToWire(b, state.ops);
   const auto texts = TextsToWire(b, state.texts);
-  const fb::Hash128 m = state.checkpoint_m ? protocol::ToWire(*state.checkpoint_m) : fb::Hash128();
-  const fb::Hash128 p = state.checkpoint_p ? protocol::ToWire(*state.checkpoint_p) : fb::Hash128();
-  return fb::CreateEpisodicState(b, uid, settings, state.checkpoint_m ? &m : nullptr,
-                                 state.checkpoint_p ? &p : nullptr, ops, texts, state.complete);
+  std::vector<fb::Hash128> hashes;
+  for (const Hash128& h : state.checkpoint) hashes.push_back(protocol::ToWire(h));
+  const auto checkpoint = hashes.empty() ? 0 : b.CreateVectorOfStructs(hashes);
+  return fb::CreateEpisodicState(b, uid, settings, checkpoint, ops, texts, state.complete);
 }
 
 std::size_t StateBytes(const EpisodicStateSpec& state) {
@@ -286,10 +286,13 @@ Result<EpisodicApplyResult> ComputeClient::EpisodicApply(const EpisodicStateSpec
   EpisodicApplyResult result;
   ENGRAM_ASSIGN_OR_RETURN(result.need, NeedFromWire(done->need()));
   result.rows = done->rows();
-  if (done->checkpoint_m()) result.checkpoint_m = protocol::FromWire(*done->checkpoint_m());
-  if (done->checkpoint_p()) result.checkpoint_p = protocol::FromWire(*done->checkpoint_p());
+  if (done->checkpoint()) {
+    for (const fb::Hash128* hash : *done->checkpoint()) {
+      result.checkpoint.push_back(protocol::FromWire(*hash));
+    }
+  }
   if (result.need == EpisodicNeed::kNothing && checkpoint &&
-      !(result.checkpoint_m && result.checkpoint_p)) {
+      result.checkpoint.size() != protocol::kEpisodicCheckpointBlobs) {
     return CorruptError("engram-compute did not return the checkpoint it was asked for");
   }
   return result;

@@ -60,6 +60,11 @@ Status Corrupt(const std::string& what) {
 
 }  // namespace
 
+std::vector<EpisodicCheckpointTensor> EpisodicCheckpointTensors(const EpisodicHeader& header) {
+  const std::uint64_t k = header.slots, c = header.code_width;
+  return {{"Bt", {c, k}}, {"S", {k, k}}, {"Q", {k, k}}};
+}
+
 std::vector<std::byte> EncodeEpisodicHeader(const EpisodicHeader& header) {
   Writer w;
   w.PutBytes(kMagic, sizeof(kMagic));

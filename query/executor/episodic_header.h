@@ -17,7 +17,9 @@
 
 namespace engram::query {
 
-inline constexpr std::uint32_t kEpisodicHeaderFormat = 1;
+// 2: the checkpoint holds Bᵀ, S and Q (format 1, whose checkpoint held M and P, was never
+// released; a reader refuses it).
+inline constexpr std::uint32_t kEpisodicHeaderFormat = 2;
 // Record ids of the episodic_state kind.
 inline constexpr std::uint64_t kEpisodicHeaderId = 0;
 inline constexpr std::uint64_t kEpisodicCheckpointId = 1;
@@ -44,6 +46,14 @@ struct EpisodicHeader {
   std::vector<EpisodicJournalOp> ops;  // since the checkpoint, oldest first
   friend bool operator==(const EpisodicHeader&, const EpisodicHeader&) = default;
 };
+
+// The checkpoint record's tensors (format.md §11), in their order there and on the wire
+// (protocol::kEpisodicCheckpointBlobs): Bᵀ (C x K), S (K x K), Q (K x K), all float64.
+struct EpisodicCheckpointTensor {
+  const char* name;
+  std::vector<std::uint64_t> shape;
+};
+std::vector<EpisodicCheckpointTensor> EpisodicCheckpointTensors(const EpisodicHeader& header);
 
 std::vector<std::byte> EncodeEpisodicHeader(const EpisodicHeader& header);
 

@@ -13,13 +13,6 @@ RecordKey EntryKey(const std::string& memory, std::uint64_t id) {
   return RecordKey{memory, RecordKind::kEpisodicEntry, id};
 }
 
-Hash128 TensorHash(const storage::Record& record, std::string_view name) {
-  for (const storage::TensorRef& tensor : record.tensors) {
-    if (tensor.name == name) return tensor.hash;
-  }
-  return Hash128{};
-}
-
 // A guard against a co-process that keeps asking: each need is answered once.
 constexpr int kMaxRounds = 3;
 
@@ -71,11 +64,13 @@ Result<EpisodicView> EpisodicView::Load(const storage::ReadTxn& read, const stor
   ENGRAM_ASSIGN_OR_RETURN(view.checkpoint_, view.GetRecord(checkpoint_key, as_of));
   if (view.checkpoint_) {
     const auto& tensors = view.checkpoint_->tensors;
-    const std::uint64_t k = view.header_->slots, c = view.header_->code_width;
-    if (tensors.size() != 2 || tensors[0].name != "M" || tensors[1].name != "P" ||
-        tensors[0].dtype != storage::DType::kF64 || tensors[1].dtype != storage::DType::kF64 ||
-        tensors[0].shape != std::vector<std::uint64_t>{k, c} ||
-        tensors[1].shape != std::vector<std::uint64_t>{k, k}) {
+    const std::vector<EpisodicCheckpointTensor> parts = EpisodicCheckpointTensors(*view.header_);
+    bool matches = tensors.size() == parts.size();
+    for (std::size_t i = 0; matches && i < parts.size(); ++i) {
+      matches = tensors[i].name == parts[i].name && tensors[i].dtype == storage::DType::kF64 &&
+                tensors[i].shape == parts[i].shape;
+    }
+    if (!matches) {
       return Status::Error(ErrorCode::kCorrupt, "episodic checkpoint of memory '" + view.memory_ +
                                                     "' does not match its header's settings");
     }
@@ -131,8 +126,9 @@ Result<EpisodicStateSpec> EpisodicView::Spec(bool complete) const {
   spec.memory_uid = UidHex(header_->uid);
   spec.settings = SettingsOf(*header_);
   if (checkpoint_) {
-    spec.checkpoint_m = TensorHash(*checkpoint_, "M");
-    spec.checkpoint_p = TensorHash(*checkpoint_, "P");
+    for (const storage::TensorRef& tensor : checkpoint_->tensors) {
+      spec.checkpoint.push_back(tensor.hash);
+    }
   }
   for (const EpisodicJournalOp& op : header_->ops) spec.ops.push_back(WireOp(op));
   spec.complete = complete;

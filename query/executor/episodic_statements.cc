@@ -214,19 +214,14 @@ Status Executor::AddEpisodicState(ComputeLink& link, const EpisodicApplyResult& 
 Status Executor::WriteCheckpoint(ComputeLink& link, const EpisodicApplyResult& applied,
                                  EpisodicHeader& header, const std::string& memory,
                                  storage::WriteBatch& batch) const {
-  if (!applied.checkpoint_m || !applied.checkpoint_p) {
+  const std::vector<EpisodicCheckpointTensor> parts = EpisodicCheckpointTensors(header);
+  if (applied.checkpoint.size() != parts.size()) {
     return InternalError("the co-process returned no checkpoint");
   }
-  const std::uint64_t k = header.slots, c = header.code_width;
   storage::RecordData data;
-  struct Part {
-    const char* name;
-    Hash128 hash;
-    std::vector<std::uint64_t> shape;
-  };
-  for (const Part& part :
-       {Part{"M", *applied.checkpoint_m, {k, c}}, Part{"P", *applied.checkpoint_p, {k, k}}}) {
-    ENGRAM_ASSIGN_OR_RETURN(std::vector<std::uint8_t> bytes, link.BlobGet(part.hash));
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    const EpisodicCheckpointTensor& part = parts[i];
+    ENGRAM_ASSIGN_OR_RETURN(std::vector<std::uint8_t> bytes, link.BlobGet(applied.checkpoint[i]));
     if (bytes.size() != part.shape[0] * part.shape[1] * sizeof(double)) {
       return Status::Error(ErrorCode::kCompute, "checkpoint tensor of the wrong size");
     }

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -115,7 +116,8 @@ TEST(EpisodicTest, WriteReadForgetRoundTrip) {
   EXPECT_EQ(status.position(), 16);
 }
 
-// The checkpoint tensors M and P of `memory` (checkpoint_every = 1 writes them every statement).
+// A checkpoint tensor of `memory` (checkpoint_every = 1 writes them every statement): Bt, S or
+// Q (format.md §11).
 std::vector<double> CheckpointTensor(const std::string& path, const std::string& memory,
                                      const std::string& name) {
   auto store = storage::Store::Open(path, {});
@@ -137,6 +139,37 @@ std::vector<double> CheckpointTensor(const std::string& path, const std::string&
   }
   ADD_FAILURE() << "no tensor " << name;
   return {};
+}
+
+// M = (λI + S)^{-1}·B from a checkpoint's Bᵀ (C x K) and S (K x K), by a plain Cholesky solve
+// (K is small here): the memory matrix Larimar reads, row-major K x C.
+std::vector<double> MemoryMatrix(const std::vector<double>& bt, const std::vector<double>& s,
+                                 double ridge) {
+  const auto k = static_cast<std::size_t>(std::llround(std::sqrt(static_cast<double>(s.size()))));
+  const std::size_t c = bt.size() / k;
+  std::vector<double> l(k * k, 0.0);  // lower, (λI + S) = L·Lᵀ
+  for (std::size_t i = 0; i < k; ++i) {
+    for (std::size_t j = 0; j <= i; ++j) {
+      double v = s[i * k + j] + (i == j ? ridge : 0.0);
+      for (std::size_t p = 0; p < j; ++p) v -= l[i * k + p] * l[j * k + p];
+      l[i * k + j] = i == j ? std::sqrt(v) : v / l[j * k + j];
+    }
+  }
+  std::vector<double> m(k * c);
+  std::vector<double> y(k);
+  for (std::size_t col = 0; col < c; ++col) {
+    for (std::size_t i = 0; i < k; ++i) {  // L·y = b (column col of B = row col of Bᵀ)
+      double v = bt[col * k + i];
+      for (std::size_t p = 0; p < i; ++p) v -= l[i * k + p] * y[p];
+      y[i] = v / l[i * k + i];
+    }
+    for (std::size_t i = k; i-- > 0;) {  // Lᵀ·x = y
+      double v = y[i];
+      for (std::size_t p = i + 1; p < k; ++p) v -= l[p * k + i] * m[p * c + col];
+      m[i * c + col] = v / l[i * k + i];
+    }
+  }
+  return m;
 }
 
 double RelativeDifference(const std::vector<double>& a, const std::vector<double>& b) {
@@ -179,7 +212,7 @@ TEST(EpisodicTest, ForgettingEqualsNeverWriting) {
       EXPECT_NE(ValueToText(*read.Cell(0, "text")), kFacts[i]);
     }
   }
-  for (const char* name : {"M", "P"}) {
+  for (const char* name : {"Bt", "S", "Q"}) {
     const std::vector<double> forgot = CheckpointTensor(forgot_path, "m", name);
     const std::vector<double> never = CheckpointTensor(never_path, "m", name);
     ASSERT_FALSE(forgot.empty());
@@ -187,6 +220,14 @@ TEST(EpisodicTest, ForgettingEqualsNeverWriting) {
     EXPECT_LE(difference, 1e-9) << name;
     EXPECT_GT(difference, 0.0) << name << ": identical bits: was anything forgotten?";
   }
+  // The memory matrix itself, M = (λI + S)^{-1}·B (λ = 1e-3, the default ridge).
+  const std::vector<double> forgot_m = MemoryMatrix(CheckpointTensor(forgot_path, "m", "Bt"),
+                                                    CheckpointTensor(forgot_path, "m", "S"), 1e-3);
+  const std::vector<double> never_m = MemoryMatrix(CheckpointTensor(never_path, "m", "Bt"),
+                                                   CheckpointTensor(never_path, "m", "S"), 1e-3);
+  const double m_difference = RelativeDifference(forgot_m, never_m);
+  std::printf("[ measured ] forget ≡ never written: M relative difference %.3g\n", m_difference);
+  EXPECT_LE(m_difference, 1e-9);
 }
 
 // Rows (id, text, score) of a READ as text, scores at full precision.
@@ -200,7 +241,9 @@ std::string Rows(const StatementResult& read) {
   return rows;
 }
 
-TEST(EpisodicTest, RollbackRestoresReadsBitForBitAlsoAfterARestart) {
+// Writes, snapshots, changes the memory past checkpoints, rolls back: READ and GENERATE give
+// the snapshot's results bit for bit, also from a new engine and co-process.
+void CheckRollbackIdentity(int slots) {
   TempDir dir;
   const std::string path = dir.path() + "/db";
   const std::string query = "READ m 'Where is the Eiffel Tower located?' TOP 5";
@@ -210,7 +253,7 @@ TEST(EpisodicTest, RollbackRestoresReadsBitForBitAlsoAfterARestart) {
   {
     auto db = OpenOrDie(path);
     ASSERT_NE(db, nullptr);
-    Ok(*db, "CREATE MEMORY m WITH (slots = 16, checkpoint_every = 3)");
+    Ok(*db, "CREATE MEMORY m WITH (slots = " + std::to_string(slots) + ", checkpoint_every = 3)");
     for (std::size_t i = 0; i < 5; ++i) Ok(*db, "WRITE m " + Quote(kFacts[i]));
     Ok(*db, "SNAPSHOT m AS s");
     rows_at_snapshot = Rows(Ok(*db, query));
@@ -227,8 +270,18 @@ TEST(EpisodicTest, RollbackRestoresReadsBitForBitAlsoAfterARestart) {
   // A new engine and co-process rebuild the state from the records alone.
   auto db = OpenOrDie(path);
   ASSERT_NE(db, nullptr);
-  EXPECT_EQ(Rows(Ok(*db, query)), rows_at_snapshot);
+  EXPECT_EQ(Rows(Ok(*db, query)), rows_at_snapshot) << "slots = " << slots;
   EXPECT_EQ(ValueToText(*Ok(*db, prompt).Find("text")), text_at_snapshot);
+}
+
+TEST(EpisodicTest, RollbackRestoresReadsBitForBitAlsoAfterARestart) {
+  CheckRollbackIdentity(16);
+}
+
+// More facts than slots: reads go through the read factor, which follows each write by a rank-2
+// update between checkpoints and is recomputed at each checkpoint and at a rebuild.
+TEST(EpisodicTest, RollbackRestoresReadsBitForBitWithMoreFactsThanSlots) {
+  CheckRollbackIdentity(3);
 }
 
 TEST(EpisodicTest, GenerateUsingAnswersFromMemoryAndOutOfScopeIsThePlainModel) {

@@ -98,13 +98,12 @@ TEST(EpisodicEngineTest, CheckpointAliasAndEviction) {
   EpisodicEngine engine(Options(30u << 20));
   auto a = engine.Apply(Apply(State("a"), {{false, {1, 2}}}, /*checkpoint=*/true), blobs);
   ASSERT_TRUE(a.ok()) << a.status().ToString();
-  ASSERT_TRUE(a->checkpoint_m && a->checkpoint_p);
+  ASSERT_EQ(a->checkpoint.size(), 3u);  // Bᵀ, S, Q
   EXPECT_EQ(a->rows, 2);
   EXPECT_EQ(engine.Stats().cache.keys, 2u);  // (empty, op) and (checkpoint, no ops)
 
   EpisodicStateRequest at_checkpoint = State("a");
-  at_checkpoint.checkpoint_m = a->checkpoint_m;
-  at_checkpoint.checkpoint_p = a->checkpoint_p;
+  at_checkpoint.checkpoint = a->checkpoint;
   auto read = engine.Read(Read(at_checkpoint), blobs);
   ASSERT_TRUE(read.ok());
   ASSERT_EQ(read->need, EpisodicNeedCode::kNothing);
@@ -131,9 +130,13 @@ TEST(EpisodicEngineTest, CheckpointAliasAndEviction) {
   ASSERT_TRUE(tiny.ok());
   EpisodicStateRequest bad = at_checkpoint;
   bad.memory_uid = "c";
-  bad.checkpoint_m = *tiny;
+  bad.checkpoint[0] = *tiny;
   auto corrupt = engine.Read(Read(bad), blobs);
   EXPECT_EQ(corrupt.status().code(), ErrorCode::kCorrupt) << corrupt.status().ToString();
+  // A checkpoint of the wrong number of blobs is SYNTAX.
+  bad.checkpoint.pop_back();
+  auto malformed = engine.Read(Read(bad), blobs);
+  EXPECT_EQ(malformed.status().code(), ErrorCode::kSyntax) << malformed.status().ToString();
 }
 
 TEST(StateCacheTest, AliasesTakeAndEviction) {
@@ -161,12 +164,15 @@ TEST(StateCacheTest, AliasesTakeAndEviction) {
 
 TEST(StateKeyTest, KeysChainOverEveryInput) {
   EpisodicSettingsSpec s{512, 4096, 1e-3, 7, 1};
-  const Hash128 base = BaseStateKey("m", s, std::nullopt, std::nullopt);
-  EXPECT_EQ(base, BaseStateKey("m", s, std::nullopt, std::nullopt));
-  EXPECT_NE(base, BaseStateKey("n", s, std::nullopt, std::nullopt));
-  EXPECT_NE(base, BaseStateKey("m", s, Hash128{1, 2}, Hash128{3, 4}));
+  const Hash128 base = BaseStateKey("m", s, {});
+  EXPECT_EQ(base, BaseStateKey("m", s, {}));
+  EXPECT_NE(base, BaseStateKey("n", s, {}));
+  const std::vector<Hash128> blobs = {{1, 2}, {3, 4}, {5, 6}};
+  const Hash128 with_checkpoint = BaseStateKey("m", s, blobs);
+  EXPECT_NE(base, with_checkpoint);
+  EXPECT_NE(with_checkpoint, BaseStateKey("m", s, std::vector<Hash128>{{1, 2}, {5, 6}, {3, 4}}));
   s.ridge = 2e-3;
-  EXPECT_NE(base, BaseStateKey("m", s, std::nullopt, std::nullopt));
+  EXPECT_NE(base, BaseStateKey("m", s, {}));
   const std::vector<EpisodicOpSpec> ops = {{false, {1, 2}}, {true, {1}}};
   const std::vector<Hash128> keys = StateKeys(base, ops);
   ASSERT_EQ(keys.size(), 3u);

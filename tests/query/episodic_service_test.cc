@@ -186,7 +186,7 @@ TEST(EpisodicServiceTest, CheckpointIsRestoredBitForBitInAFreshCoProcess) {
   ASSERT_TRUE(checkpointed.ok()) << checkpointed.status().ToString();
   ASSERT_EQ(checkpointed->need, EpisodicNeed::kNothing);
   EXPECT_EQ(checkpointed->rows, 3);
-  ASSERT_TRUE(checkpointed->checkpoint_m && checkpointed->checkpoint_p);
+  ASSERT_EQ(checkpointed->checkpoint.size(), 3u);  // Bᵀ, S, Q
   ops.push_back(Write(3));
 
   const std::vector<std::string> queries = {kVinsonQuery, kUnrelated, "a car from Japan"};
@@ -198,18 +198,19 @@ TEST(EpisodicServiceTest, CheckpointIsRestoredBitForBitInAFreshCoProcess) {
 
   // The state is also named by the new checkpoint with no ops.
   EpisodicStateSpec at_checkpoint = Light("m2");
-  at_checkpoint.checkpoint_m = checkpointed->checkpoint_m;
-  at_checkpoint.checkpoint_p = checkpointed->checkpoint_p;
+  at_checkpoint.checkpoint = checkpointed->checkpoint;
   auto aliased = link.EpisodicRead(at_checkpoint, Queries(queries));
   ASSERT_TRUE(aliased.ok()) << aliased.status().ToString();
   ASSERT_EQ(aliased->need, EpisodicNeed::kNothing);
   ExpectSameRecall(*aliased, *before);
 
-  auto m = link.BlobGet(*checkpointed->checkpoint_m);
-  auto p = link.BlobGet(*checkpointed->checkpoint_p);
-  ASSERT_TRUE(m.ok() && p.ok());
-  EXPECT_EQ(m->size(), 512u * 4096u * 8u);
-  EXPECT_EQ(p->size(), 512u * 512u * 8u);
+  auto bt = link.BlobGet(checkpointed->checkpoint[0]);
+  auto s = link.BlobGet(checkpointed->checkpoint[1]);
+  auto q = link.BlobGet(checkpointed->checkpoint[2]);
+  ASSERT_TRUE(bt.ok() && s.ok() && q.ok());
+  EXPECT_EQ(bt->size(), 4096u * 512u * 8u);
+  EXPECT_EQ(s->size(), 512u * 512u * 8u);
+  EXPECT_EQ(q->size(), 512u * 512u * 8u);
 
   ComputeLink fresh(Spawn());
   auto light = fresh.EpisodicRead(at_checkpoint, Queries(queries));
@@ -219,11 +220,12 @@ TEST(EpisodicServiceTest, CheckpointIsRestoredBitForBitInAFreshCoProcess) {
   auto no_blobs = fresh.EpisodicRead(complete, Queries(queries));
   ASSERT_TRUE(no_blobs.ok()) << no_blobs.status().ToString();
   EXPECT_EQ(no_blobs->need, EpisodicNeed::kCheckpointBlobs);
-  ASSERT_TRUE(fresh.BlobPut(*m).ok());
+  ASSERT_TRUE(fresh.BlobPut(*bt).ok());
+  ASSERT_TRUE(fresh.BlobPut(*s).ok());
   auto half = fresh.EpisodicRead(complete, Queries(queries));
   ASSERT_TRUE(half.ok());
   EXPECT_EQ(half->need, EpisodicNeed::kCheckpointBlobs);
-  ASSERT_TRUE(fresh.BlobPut(*p).ok());
+  ASSERT_TRUE(fresh.BlobPut(*q).ok());
   auto rebuilt = fresh.EpisodicRead(complete, Queries(queries));
   ASSERT_TRUE(rebuilt.ok()) << rebuilt.status().ToString();
   ASSERT_EQ(rebuilt->need, EpisodicNeed::kNothing);

@@ -17,14 +17,15 @@
 // 768, C = 4096, N = 1,000 live rows of random sparse unit codes with 250–350 non-zeros (the
 // shipped encoder's sparsity), 64 more rows to write:
 //
-//   BM_Factored/LarimarWrite      one N = 1 write (Factored: Bᵀ, S and Q; the forget back is
-//                                 not timed)
+//   BM_Factored/LarimarWrite      one N = 1 write (Factored: Bᵀ, S, Q and the read factor's
+//                                 rank-2 update, plus its periodic refactorisation amortised;
+//                                 the forget back is not timed)
 //   BM_Factored/LarimarForget     one N = 1 forget of a live row (the rewrite is not timed)
-//   BM_FactoredReadDense          cached read, method (1): z_r = Bᵀx, sparse dots with 1,000 codes
-//   BM_FactoredReadGram           cached read, method (2): (W·x)ᵀ·Gram over the 1,000 entries
-//   BM_FactoredCacheRebuild       the read factor (Cholesky of Q + εI), once per version
-//   BM_FactoredGramRow            one new row of the codes' Gram matrix (method 2's write cost)
-//   BM_FactoredMaterialize        M and P (checkpoints only)
+//   BM_FactoredRead               a read as the co-process does it: the probe (g, the solve, z_r
+//                                 = Bᵀx), then both inner products with each of the 1,000 codes
+//   BM_FactoredWriteThenRead      a write then a read (no refactorisation: the factor follows)
+//   BM_FactoredRefactor           the read factor from scratch (Cholesky of Q + εI, own loops)
+//   BM_FactoredMaterialize        M and P (exports and tests only)
 //   BM_LarimarReadCached          EpisodicMemory::Read of one code while its factor is cached
 //   BM_LarimarWriteThenRead       a write then a read (the read rebuilds M Mᵀ's factor)
 
@@ -208,7 +209,6 @@ struct SparseFixture {
   Matrix w;                       // addresses
   std::vector<EpisodeRow> rows;   // all codes with their addresses
   std::vector<EpisodeRow> live;   // the first kLive
-  Matrix gram;                    // of the live codes
   std::unique_ptr<FactoredMemory> factored;
   std::unique_ptr<EpisodicMemory> episodic;
 };
@@ -245,7 +245,6 @@ SparseFixture& Sparse() {
   f->w = Must(ref.Addresses(f->z));
   for (std::int64_t i = 0; i < n; ++i) f->rows.push_back(EpisodeRow{&f->codes[i], f->w.row(i)});
   f->live.assign(f->rows.begin(), f->rows.begin() + kLive);
-  f->gram = FactoredMemory::CodeGram(f->live, kWidth);
   FactoredOptions fo;
   fo.slots = kSparseSlots;
   fo.code_width = kWidth;
@@ -291,47 +290,50 @@ void BM_FactoredForget(benchmark::State& state) {
   }
 }
 
-void BM_FactoredCacheRebuild(benchmark::State& state) {
+void BM_FactoredRefactor(benchmark::State& state) {
   SparseFixture& f = Sparse();
-  for (auto _ : state) Must(f.factored->RebuildReadCache());
+  for (auto _ : state) Must(f.factored->Refactor());
 }
 
-void BM_FactoredReadDense(benchmark::State& state) {
-  SparseFixture& f = Sparse();
-  Must(f.factored->PrepareRead());
-  std::int64_t i = 0;
-  for (auto _ : state) {
-    benchmark::DoNotOptimize(Must(f.factored->ReadScoresDense(f.codes[i], f.live)));
-    i = (i + 1) % kLive;
-  }
-}
-
-void BM_FactoredReadGram(benchmark::State& state) {
-  SparseFixture& f = Sparse();
-  Must(f.factored->PrepareRead());
-  std::int64_t i = 0;
-  for (auto _ : state) {
-    benchmark::DoNotOptimize(Must(f.factored->ReadScoresGram(f.codes[i], f.live, f.gram)));
-    i = (i + 1) % kLive;
-  }
-}
-
-// A new entry's Gram row: its code scattered densely, then one sparse dot per live code.
-void BM_FactoredGramRow(benchmark::State& state) {
-  SparseFixture& f = Sparse();
-  std::vector<double> dense(kWidth, 0.0), row(kLive);
-  std::int64_t i = 0;
-  for (auto _ : state) {
-    const SparseCode& z = f.codes[kLive + i];
-    for (std::size_t j = 0; j < z.index.size(); ++j) dense[z.index[j]] = z.value[j];
-    for (std::int64_t e = 0; e < kLive; ++e) {
-      const SparseCode& ze = f.codes[e];
-      double dot = 0.0;
-      for (std::size_t j = 0; j < ze.index.size(); ++j) dot += ze.value[j] * dense[ze.index[j]];
-      row[e] = dot;
+// Scores one query against the live codes as EpisodicEngine does: the probe, then per entry
+// the query's and the readout's inner products.
+double ReadAndScore(SparseFixture& f, const SparseCode& query, std::vector<double>& q_dense) {
+  const ReadProbe probe = Must(f.factored->Read(query));
+  for (std::size_t j = 0; j < query.index.size(); ++j) q_dense[query.index[j]] = query.value[j];
+  double best = -1.0;
+  for (const EpisodeRow& e : f.live) {
+    double query_dot = 0.0, readout_dot = 0.0;
+    const SparseCode& z = *e.code;
+    for (std::size_t j = 0; j < z.index.size(); ++j) {
+      query_dot += z.value[j] * q_dense[z.index[j]];
+      readout_dot += z.value[j] * (probe.is_query ? q_dense[z.index[j]] : probe.values[z.index[j]]);
     }
-    for (const std::uint32_t c : z.index) dense[c] = 0.0;
-    benchmark::DoNotOptimize(row.data());
+    best = std::max(best, readout_dot + 1e-9 * query_dot);
+  }
+  for (const std::uint32_t c : query.index) q_dense[c] = 0.0;
+  return best;
+}
+
+void BM_FactoredRead(benchmark::State& state) {
+  SparseFixture& f = Sparse();
+  std::vector<double> q_dense(kWidth, 0.0);
+  std::int64_t i = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(ReadAndScore(f, f.codes[i], q_dense));
+    i = (i + 1) % kLive;
+  }
+}
+
+void BM_FactoredWriteThenRead(benchmark::State& state) {
+  SparseFixture& f = Sparse();
+  std::vector<double> q_dense(kWidth, 0.0);
+  std::int64_t i = 0;
+  for (auto _ : state) {
+    Must(f.factored->Write(One(f, kLive + i)));
+    benchmark::DoNotOptimize(ReadAndScore(f, f.codes[i], q_dense));
+    state.PauseTiming();
+    Must(f.factored->Forget(One(f, kLive + i)));
+    state.ResumeTiming();
     i = (i + 1) % kExtra;
   }
 }
@@ -394,10 +396,9 @@ void BM_LarimarWriteThenRead(benchmark::State& state) {
 
 BENCHMARK(BM_FactoredWrite)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_FactoredForget)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_FactoredReadDense)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_FactoredReadGram)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_FactoredCacheRebuild)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_FactoredGramRow)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_FactoredRead)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_FactoredWriteThenRead)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_FactoredRefactor)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_FactoredMaterialize)->Unit(benchmark::kMillisecond)->Iterations(3);
 BENCHMARK(BM_LarimarWrite)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_LarimarForget)->Unit(benchmark::kMillisecond);
@@ -407,4 +408,16 @@ BENCHMARK(BM_LarimarWriteThenRead)->Unit(benchmark::kMillisecond);
 }  // namespace
 }  // namespace engram::compute::episodic
 
-BENCHMARK_MAIN();
+// ENGRAM_BENCH_THREADS=n sets LibTorch's intra-op threads (the co-process's --threads); the
+// default is LibTorch's own.
+int main(int argc, char** argv) {
+  if (const char* threads = std::getenv("ENGRAM_BENCH_THREADS")) {
+    engram::compute::episodic::SetIntraOpThreads(std::atoi(threads));
+  }
+  std::printf("intra-op threads: %d\n", engram::compute::episodic::IntraOpThreads());
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
