@@ -10,3 +10,20 @@ engram_add_test(server_tests
     server/load_test.cc
   LIBS engram_remote)
 add_dependencies(server_tests engramd engram-compute)
+
+# The Python tests: the pure-Python client (any python3) and the stock Redis clients (redis-cli
+# from redis-tools, redis-py from Debian's python3-redis, hence Debian's own interpreter).
+find_program(ENGRAM_PYTHON3 python3 REQUIRED)
+find_program(ENGRAM_SYSTEM_PYTHON3 python3 PATHS /usr/bin NO_DEFAULT_PATH)
+if(NOT ENGRAM_SYSTEM_PYTHON3)
+  set(ENGRAM_SYSTEM_PYTHON3 ${ENGRAM_PYTHON3})
+endif()
+set(ENGRAM_SERVER_TEST_ENV
+  "ENGRAMD=${CMAKE_RUNTIME_OUTPUT_DIRECTORY}/engramd"
+  "PYTHONPATH=${CMAKE_SOURCE_DIR}/client/python")
+add_test(NAME server_python_client
+  COMMAND ${ENGRAM_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/server/python_client_test.py -v)
+add_test(NAME server_redis_clients
+  COMMAND ${ENGRAM_SYSTEM_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/server/redis_clients_test.py -v)
+set_tests_properties(server_python_client server_redis_clients PROPERTIES
+  ENVIRONMENT "${ENGRAM_SERVER_TEST_ENV}" TIMEOUT 300)
