@@ -5,6 +5,7 @@ set(ENGRAM_C_API_SOURCES
   c_api/databases.cc
   c_api/errors.cc
   c_api/exec.cc
+  c_api/remote.cc
   c_api/results.cc
 )
 
@@ -13,7 +14,7 @@ set(ENGRAM_C_API_SOURCES
 add_library(engram_c STATIC ${ENGRAM_C_API_SOURCES})
 engram_target_defaults(engram_c)
 target_include_directories(engram_c PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/include)
-target_link_libraries(engram_c PUBLIC engram_engine)
+target_link_libraries(engram_c PUBLIC engram_engine engram_remote)
 target_compile_definitions(engram_c PRIVATE ENGRAM_VERSION="${PROJECT_VERSION}")
 
 # engram_shared (libengram.so): the engine in one shared object exporting only the engram_*
@@ -29,7 +30,7 @@ elseif(ENGRAM_C_SHARED)
   add_library(engram_shared SHARED ${ENGRAM_C_API_SOURCES})
   engram_target_defaults(engram_shared)
   target_include_directories(engram_shared PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/include)
-  target_link_libraries(engram_shared PRIVATE engram_engine)
+  target_link_libraries(engram_shared PRIVATE engram_engine engram_remote)
   target_compile_definitions(engram_shared PRIVATE ENGRAM_VERSION="${PROJECT_VERSION}")
   set_target_properties(engram_shared PROPERTIES
     OUTPUT_NAME engram

@@ -19,6 +19,8 @@ packages=(
   libxxhash-dev
   libreadline-dev
   libgtest-dev libbenchmark-dev
+  # the engramd tests: stock Redis clients (redis-cli; redis-py for Debian's python3)
+  python3 redis-tools python3-redis
   # the fuzz smoke of the test command (tools/fuzz-smoke.sh): clang and its libFuzzer runtime
   clang libclang-rt-14-dev
 )

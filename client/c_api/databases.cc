@@ -63,9 +63,8 @@ int engram_open(const char* path, const engram_options* options, engram_db** out
   if (out != nullptr) *out = nullptr;
   if (error != nullptr) *error = nullptr;
   return GuardWithError(error, "engram_open", [&]() -> int {
-    if (path == nullptr || out == nullptr) {
-      SetError(error, ENGRAM_SYNTAX,
-               path == nullptr ? "engram_open: path is NULL" : "engram_open: out is NULL");
+    if (out == nullptr) {
+      SetError(error, ENGRAM_SYNTAX, "engram_open: out is NULL");
       return ENGRAM_SYNTAX;
     }
     engram_options opts;
@@ -76,6 +75,21 @@ int engram_open(const char* path, const engram_options* options, engram_db** out
         SetError(error, ENGRAM_SYNTAX, "engram_open: engram_options " + problem);
         return ENGRAM_SYNTAX;
       }
+    }
+    if (opts.server != nullptr && opts.server[0] != '\0') {
+      engram::RemoteOptions remote;
+      remote.address = opts.server;
+      remote.user = CString(opts.user);
+      remote.password = CString(opts.password);
+      auto db = std::make_unique<engram_db>();
+      const int rc = engram::c_api::OpenRemote(remote, db->remote, error);
+      if (rc != ENGRAM_OK) return rc;
+      *out = db.release();
+      return ENGRAM_OK;
+    }
+    if (path == nullptr) {
+      SetError(error, ENGRAM_SYNTAX, "engram_open: path is NULL");
+      return ENGRAM_SYNTAX;
     }
     engram::DatabaseOptions db_options;
     db_options.create_if_missing = opts.create_if_missing != 0;
@@ -113,7 +127,8 @@ void engram_close(engram_db* db) {
   // Sessions may keep the Database alive past this call; the default session's transaction
   // ends with the handle regardless, as it would have with the database.
   try {
-    db->database->default_session().AbortTransaction();
+    // Remote mode: closing the connection makes the server abort an open transaction.
+    if (db->database) db->database->default_session().AbortTransaction();
   } catch (...) {
     // Nothing to report to: the handle goes away either way.
   }
@@ -122,6 +137,7 @@ void engram_close(engram_db* db) {
 
 int engram_in_transaction(const engram_db* db) {
   if (db == nullptr) return 0;
+  if (db->remote) return db->remote->in_transaction ? 1 : 0;
   return db->database->default_session().in_transaction() ? 1 : 0;
 }
 
@@ -140,6 +156,18 @@ int engram_session_open(engram_db* db, const char* tenant, engram_session** out,
       return ENGRAM_SYNTAX;
     }
     auto handle = std::make_unique<engram_session>();
+    if (db->remote) {
+      const int rc = engram::c_api::OpenRemote(db->remote->options, handle->remote, error);
+      if (rc != ENGRAM_OK) return rc;
+      if (handle->remote->client->tenant() != tenant) {
+        SetError(error, ENGRAM_TENANT,
+                 "engram_session_open: the server runs this user's statements as tenant '" +
+                     handle->remote->client->tenant() + "', not '" + tenant + "'");
+        return ENGRAM_TENANT;
+      }
+      *out = handle.release();
+      return ENGRAM_OK;
+    }
     auto session = db->database->OpenSession(tenant);
     if (!session.ok()) {
       SetError(error, session.status());
@@ -159,11 +187,15 @@ void engram_session_close(engram_session* session) {
 }
 
 const char* engram_session_tenant(const engram_session* session) {
-  return session == nullptr ? nullptr : session->session->tenant().c_str();
+  if (session == nullptr) return nullptr;
+  if (session->remote) return session->remote->client->tenant().c_str();
+  return session->session->tenant().c_str();
 }
 
 int engram_session_in_transaction(const engram_session* session) {
-  return session != nullptr && session->session->in_transaction() ? 1 : 0;
+  if (session == nullptr) return 0;
+  if (session->remote) return session->remote->in_transaction ? 1 : 0;
+  return session->session->in_transaction() ? 1 : 0;
 }
 
 }  // extern "C"

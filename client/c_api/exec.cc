@@ -145,6 +145,38 @@ int GuardedExec(Handle* handle, engram::Session* (*session_of)(Handle*), const c
   }
 }
 
+// GuardedExec's remote-mode counterpart: the statements go to engramd (remote.cc).
+int GuardedRemoteExec(engram::c_api::RemoteHandle& remote, const char* function, const char* text,
+                      std::size_t length, const engram_exec_options* options,
+                      engram_results** out) noexcept {
+  if (out != nullptr) *out = nullptr;
+  auto fail = [&](int code, std::string_view message) noexcept {
+    if (out != nullptr) *out = FailedCall(code, message);
+    return code;
+  };
+  if (text == nullptr && length != 0) return fail(ENGRAM_SYNTAX, "the statement text is NULL");
+  try {
+    engram_exec_options opts;
+    engram_exec_options_init(&opts);
+    if (options != nullptr) {
+      std::string problem = CopyVersioned(*options, opts);
+      if (!problem.empty()) return fail(ENGRAM_SYNTAX, "engram_exec_options " + problem);
+    }
+    return engram::c_api::ExecRemote(
+        remote, text == nullptr ? std::string_view() : std::string_view(text, length), opts, out);
+  } catch (const std::bad_alloc&) {
+    return fail(ENGRAM_INTERNAL, "out of memory");
+  } catch (const std::exception& e) {
+    try {
+      return fail(ENGRAM_INTERNAL, std::string(function) + ": unexpected exception: " + e.what());
+    } catch (...) {
+      return fail(ENGRAM_INTERNAL, "unexpected exception");
+    }
+  } catch (...) {
+    return fail(ENGRAM_INTERNAL, "unexpected exception of unknown type");
+  }
+}
+
 engram::Session* DefaultSession(engram_db* db) {
   return &db->database->default_session();
 }
@@ -195,6 +227,9 @@ int engram_exec_stream(engram_db* db, const char* statements, engram_text_callba
 
 int engram_exec_n(engram_db* db, const char* text, size_t length,
                   const engram_exec_options* options, engram_results** out) {
+  if (db != nullptr && db->remote) {
+    return GuardedRemoteExec(*db->remote, "engram_exec", text, length, options, out);
+  }
   return GuardedExec(db, &DefaultSession, "engram_exec", text, length, options, out);
 }
 
@@ -210,6 +245,9 @@ int engram_session_exec_stream(engram_session* session, const char* statements,
 
 int engram_session_exec_n(engram_session* session, const char* text, size_t length,
                           const engram_exec_options* options, engram_results** out) {
+  if (session != nullptr && session->remote) {
+    return GuardedRemoteExec(*session->remote, "engram_session_exec", text, length, options, out);
+  }
   return GuardedExec(session, &SessionOf, "engram_session_exec", text, length, options, out);
 }
 

@@ -23,6 +23,7 @@
 
 #include "engram/database.h"
 #include "engram/engram.h"
+#include "engram/remote.h"
 #include "engram/statement_result.h"
 #include "engram/status.h"
 
@@ -69,6 +70,14 @@ struct Entry {
   std::string source;
 };
 
+// Remote mode (remote.cc): one connection to engramd, the options to open more (sessions), and
+// whether a BEGIN is open on it (tracked from the statements that succeeded).
+struct RemoteHandle {
+  engram::RemoteOptions options;
+  std::unique_ptr<engram::RemoteClient> client;
+  bool in_transaction = false;
+};
+
 }  // namespace engram::c_api
 
 // --- The handles (global namespace: the header declares them as C structs) ---
@@ -81,14 +90,17 @@ struct engram_error {
 
 struct engram_db {
   // Shared with the sessions opened on it, so that the Database outlives every one of them
-  // whatever order the caller closes them in.
+  // whatever order the caller closes them in. Null in remote mode.
   std::shared_ptr<engram::Database> database;
+  // Remote mode only: the default session's connection.
+  std::unique_ptr<engram::c_api::RemoteHandle> remote;
   engram::c_api::StopFlags stop;
 };
 
 struct engram_session {
-  std::shared_ptr<engram::Database> database;  // keeps the engine open
+  std::shared_ptr<engram::Database> database;  // keeps the engine open (null in remote mode)
   std::unique_ptr<engram::Session> session;    // declared after: destroyed before the database
+  std::unique_ptr<engram::c_api::RemoteHandle> remote;  // remote mode: its own connection
   engram::c_api::StopFlags stop;
 };
 
@@ -109,6 +121,15 @@ extern engram_error kOutOfMemoryError;
 void SetError(engram_error** error, int code, std::string_view message,
               std::int64_t position = -1) noexcept;
 void SetError(engram_error** error, const engram::Status& status) noexcept;
+
+// Remote mode (remote.cc). OpenRemote connects for engram_open / engram_session_open (an
+// error object on failure); ExecRemote runs the statements of one exec call on `remote`, as
+// engram_exec documents, storing the results in *out when out is non-NULL. Both may throw
+// (bad_alloc); their callers stop exceptions at the C boundary.
+int OpenRemote(const engram::RemoteOptions& options, std::unique_ptr<RemoteHandle>& out,
+               engram_error** error);
+int ExecRemote(RemoteHandle& remote, std::string_view text, const engram_exec_options& options,
+               engram_results** out);
 
 // Copies a caller's versioned options struct (engram_options, engram_exec_options) into `out`,
 // which holds the defaults. `size` says how much of it the caller's header defined: fewer bytes

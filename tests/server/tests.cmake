@@ -11,6 +11,12 @@ engram_add_test(server_tests
   LIBS engram_remote)
 add_dependencies(server_tests engramd engram-compute)
 
+# The C API's remote mode (engram.h, options->server) against a live engramd.
+engram_add_test(c_api_remote_tests
+  SOURCES server/engramd_process.cc server/c_api_remote_test.cc
+  LIBS engram_c engram_remote)
+add_dependencies(c_api_remote_tests engramd engram-compute)
+
 # The Python tests: the pure-Python client (any python3) and the stock Redis clients (redis-cli
 # from redis-tools, redis-py from Debian's python3-redis, hence Debian's own interpreter).
 find_program(ENGRAM_PYTHON3 python3 REQUIRED)

@@ -150,14 +150,25 @@ typedef struct engram_options {
    * `compute_arg_count` strings (may be NULL when the count is 0). */
   const char* const* compute_args;
   size_t compute_arg_count;
+  /* Remote mode: a running engramd to talk to instead of opening a database directory
+   * ("resp://host:port", "host:port" or "unix:/path"; docs/c-api.md, "Remote mode"). NULL or
+   * "": the embedded engine on `path`. When set, `path` is not used (it may be NULL),
+   * create_if_missing, read_only and the model and compute fields are ignored (the server has
+   * its own), and statements run on the server in the tenant of `user`. */
+  const char* server;
+  /* Credentials for `server` (AUTH): none when password is NULL or ""; the user "default" when
+   * only a password is given (engramd --requirepass). */
+  const char* user;
+  const char* password;
 } engram_options;
 
 /* Sets every field of `options` to its default, `size` included. NULL is a no-op. Thread-safe. */
 ENGRAM_API void engram_options_init(engram_options* options);
 
-/* Opens (creating when missing, unless options say otherwise) the database in directory `path`.
+/* Opens (creating when missing, unless options say otherwise) the database in directory `path`,
+ * or connects to the engramd named by options->server (remote mode).
  *
- * path:    the database directory; read during the call only.
+ * path:    the database directory; read during the call only. May be NULL in remote mode.
  * options: NULL for the defaults, else a struct prepared by engram_options_init; read during the
  *          call only (its strings are copied). The co-process is not started here but by the
  *          first statement that needs the model.
@@ -174,7 +185,11 @@ ENGRAM_API void engram_options_init(engram_options* options);
  *   ENGRAM_CONFLICT  another process has the database open for writing;
  *   ENGRAM_CORRUPT   the directory is not an engram database, or one of a newer format;
  *   ENGRAM_MAPFULL   the store could not be mapped;
- *   ENGRAM_INTERNAL  a file-system error, memory exhausted, or a bug.
+ *   ENGRAM_INTERNAL  a file-system error, memory exhausted, or a bug;
+ * and in remote mode
+ *   ENGRAM_SYNTAX    a malformed server address;
+ *   ENGRAM_COMPUTE   the server cannot be reached;
+ *   ENGRAM_AUTH      the server refused the credentials.
  *
  * Thread-safety: safe from any thread. One process writes a database at a time; read-only opens
  * may share it. */
@@ -199,7 +214,9 @@ ENGRAM_API int engram_in_transaction(const engram_db* db);
  * only their own memories: another tenant's are reported as not existing (ENGRAM_NOTFOUND). */
 typedef struct engram_session engram_session;
 
-/* Opens a session of `tenant` on `db`.
+/* Opens a session of `tenant` on `db`. In remote mode a session is a new connection to the
+ * server with the database's credentials, and its tenant is the one the server gives that user:
+ * `tenant` must name it (else ENGRAM_TENANT); engram_session_tenant tells which it is.
  *
  * db:     the database; the session keeps it open (see engram_close) until the session is
  *         closed.
@@ -210,7 +227,8 @@ typedef struct engram_session engram_session;
  * error:  as for engram_open.
  *
  * Returns ENGRAM_OK, or ENGRAM_SYNTAX (db, tenant or out is NULL; a malformed tenant name) or
- * ENGRAM_INTERNAL (memory exhausted, a bug).
+ * ENGRAM_INTERNAL (memory exhausted, a bug); in remote mode also ENGRAM_TENANT (`tenant` is not
+ * the user's tenant), ENGRAM_COMPUTE (the server cannot be reached) and ENGRAM_AUTH.
  *
  * Thread-safety: may be called from several threads at once on the same db, concurrently with
  * calls on other sessions; not concurrently with engram_close(db). */
@@ -278,6 +296,14 @@ ENGRAM_API void engram_exec_options_init(engram_exec_options* options);
  * is NULL; ENGRAM_INTERNAL when memory ran out or a bug was caught during the call (the results
  * of the statements run before are then lost, though what they committed stays committed; the
  * session stays usable).
+ *
+ * Remote mode: the statements are split and parsed here (parse errors are reported as above,
+ * without reaching the server), each one runs on the server in turn (QUERY), and its result is
+ * rebuilt from the reply: the same fields, rows, codes and positions (in `statements`) as the
+ * embedded engine's, except that integers are typed ENGRAM_UINT when not negative and a
+ * statement that returned no rows has no columns. A lost connection fails the statement with
+ * ENGRAM_COMPUTE, and so do the later ones. A text callback's stop request and engram_interrupt
+ * do not reach the server: the generation completes there and its result is returned whole.
  *
  * Thread-safety: the default session is one statement stream: calls with the same db must not
  * overlap each other (use sessions for concurrency). */
