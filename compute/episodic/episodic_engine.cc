@@ -35,22 +35,63 @@ struct LiveEntry {
   double norm = 0;              // ||code||
 };
 
+std::size_t EntryBytes(const LiveEntry& e) {
+  return 96 + e.code.index.size() * (sizeof(std::uint32_t) + sizeof(double)) +
+         e.address.size() * sizeof(double);
+}
+
 // One cached state: the memory and its live entries by id (ordered: ties rank lower ids first).
 struct State {
   FactoredMemory memory;
   std::map<std::uint64_t, LiveEntry> live;
+  std::size_t entry_bytes = 0;  // Σ EntryBytes over `live`, kept by Add and Remove
 
+  void Add(std::uint64_t id, LiveEntry entry) {
+    entry_bytes += EntryBytes(entry);
+    live.emplace(id, std::move(entry));
+  }
+  void Remove(std::uint64_t id) {
+    auto it = live.find(id);
+    entry_bytes -= EntryBytes(it->second);
+    live.erase(it);
+  }
   std::size_t Bytes() const {
     const auto k = static_cast<std::size_t>(memory.slots());
     const auto c = static_cast<std::size_t>(memory.code_width());
-    // Bᵀ, S, Q and the read factor.
-    std::size_t bytes = sizeof(double) * (k * c + 3 * k * k) + 256;
-    for (const auto& [id, e] : live) {
-      bytes += 96 + e.code.index.size() * (sizeof(std::uint32_t) + sizeof(double)) +
-               e.address.size() * sizeof(double);
-    }
-    return bytes;
+    // Bᵀ (float64 and its float32 read copy), S, Q and the read factor.
+    return (sizeof(double) + sizeof(float)) * k * c + 3 * sizeof(double) * k * k + 256 +
+           entry_bytes;
   }
+};
+
+// The live ids as the remaining ops of a request change them: a base set (the cached state's
+// entries, or the checkpoint's ids) with the ids added and removed since — a write does not
+// copy the thousands of ids of its base.
+class LiveOverlay {
+ public:
+  LiveOverlay(const std::map<std::uint64_t, LiveEntry>* entries, const std::set<std::uint64_t>* ids)
+      : entries_(entries), ids_(ids), base_size_(entries ? entries->size() : ids->size()) {}
+
+  bool Contains(std::uint64_t id) const {
+    if (added_.count(id)) return true;
+    if (removed_.count(id)) return false;
+    return entries_ ? entries_->count(id) > 0 : ids_->count(id) > 0;
+  }
+  void Insert(std::uint64_t id) {  // id is not contained
+    if (!removed_.erase(id)) added_.insert(id);
+  }
+  bool Erase(std::uint64_t id) {
+    if (!Contains(id)) return false;
+    if (!added_.erase(id)) removed_.insert(id);
+    return true;
+  }
+  std::size_t size() const { return base_size_ + added_.size() - removed_.size(); }
+
+ private:
+  const std::map<std::uint64_t, LiveEntry>* entries_;
+  const std::set<std::uint64_t>* ids_;
+  std::size_t base_size_;
+  std::set<std::uint64_t> added_, removed_;
 };
 
 double Cosine(double ratio) {
@@ -232,7 +273,7 @@ Result<EpisodicEngine::Impl::Resolved> EpisodicEngine::Impl::Resolve(
     return true;
   };
 
-  std::set<std::uint64_t> live;
+  std::set<std::uint64_t> checkpoint_ids;
   std::vector<std::uint64_t> checkpoint_live;
   if (rebuild) {
     // The checkpoint's entries: every text's id except those the ops write.
@@ -242,29 +283,30 @@ Result<EpisodicEngine::Impl::Resolved> EpisodicEngine::Impl::Resolve(
     }
     for (const EpisodicTextSpec& t :
          request.complete ? request.texts : std::vector<EpisodicTextSpec>{}) {
-      if (!written.count(t.id) && live.insert(t.id).second) checkpoint_live.push_back(t.id);
+      if (!written.count(t.id) && checkpoint_ids.insert(t.id).second) {
+        checkpoint_live.push_back(t.id);
+      }
     }
     for (std::uint64_t id : checkpoint_live) {
       ENGRAM_ASSIGN_OR_RETURN(bool ok, encode(id, 0));
       (void)ok;  // complete: every text is present
     }
-  } else {
-    for (const auto& [id, entry] : base->live) live.insert(id);
   }
+  LiveOverlay live(rebuild ? nullptr : &base->live, rebuild ? &checkpoint_ids : nullptr);
   for (std::size_t i = first; i < n; ++i) {
     for (std::size_t j = 0; j < ops[i].ids.size(); ++j) {
       const std::uint64_t id = ops[i].ids[j];
       if (ops[i].forget) {
-        if (!live.erase(id)) return NotFoundError(FactName(id) + " is not in the memory");
+        if (!live.Erase(id)) return NotFoundError(FactName(id) + " is not in the memory");
       } else {
-        if (live.count(id)) return SyntaxError(FactName(id) + " is already in the memory");
+        if (live.Contains(id)) return SyntaxError(FactName(id) + " is already in the memory");
         ENGRAM_ASSIGN_OR_RETURN(bool ok, encode(id, i));
         if (!ok) return Resolved{EpisodicNeedCode::kCompleteState};
         const std::string& text = *texts.find(id)->second;
         if (!ops[i].tags.empty() && XXH3_64bits(text.data(), text.size()) != ops[i].tags[j]) {
           return SyntaxError(FactName(id) + "'s text does not match its tag");
         }
-        live.insert(id);
+        live.Insert(id);
       }
     }
   }
@@ -312,7 +354,7 @@ Result<EpisodicEngine::Impl::Resolved> EpisodicEngine::Impl::Resolve(
       if (!memory.ok()) return memory.status();
     }
     state = std::make_shared<State>(State{std::move(memory).value(), {}});
-    for (std::uint64_t id : checkpoint_live) state->live.emplace(id, make_entry(id));
+    for (std::uint64_t id : checkpoint_live) state->Add(id, make_entry(id));
     ++stats.rebuilds;
   } else if (first < n) {
     state = cache.Take(keys[first]);  // changed in place below, then cached under its new key
@@ -339,11 +381,9 @@ Result<EpisodicEngine::Impl::Resolved> EpisodicEngine::Impl::Resolve(
     Status updated = op.forget ? state->memory.Forget(rows) : state->memory.Write(rows);
     if (!updated.ok()) return updated.WithContext("applying op " + std::to_string(i + 1));
     if (op.forget) {
-      for (std::uint64_t id : op.ids) state->live.erase(id);
+      for (std::uint64_t id : op.ids) state->Remove(id);
     } else {
-      for (std::size_t r = 0; r < op.ids.size(); ++r) {
-        state->live.emplace(op.ids[r], std::move(written[r]));
-      }
+      for (std::size_t r = 0; r < op.ids.size(); ++r) state->Add(op.ids[r], std::move(written[r]));
     }
     ++stats.ops_applied;
   }
@@ -443,8 +483,8 @@ Result<EpisodicApplyOutcome> EpisodicEngine::Apply(const EpisodicApplyCall& call
       outcome.checkpoint.push_back(hash);
     }
     // The next requests name this state by the new checkpoint and no ops.
-    impl_->cache.Alias(resolved.key, BaseStateKey(call.state.memory_uid, call.state.settings,
-                                                  outcome.checkpoint));
+    impl_->cache.Alias(
+        resolved.key, BaseStateKey(call.state.memory_uid, call.state.settings, outcome.checkpoint));
   }
   return outcome;
 }

@@ -7,8 +7,8 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
-#include <string>
 #include <optional>
+#include <string>
 #include <tuple>
 #include <utility>
 #include <vector>
@@ -102,8 +102,8 @@ struct FactoredMemory::Impl {
   // Bᵀ rounded to float32 for the read's one pass over it (z_r = Bᵀ·x): half the bytes of the
   // pass that dominates a read; rows are refreshed whenever Bᵀ's change.
   std::vector<float> bt_read;
-  std::vector<double> s;   // K x K, lower triangle maintained
-  std::vector<double> q;   // K x K, lower triangle maintained
+  std::vector<double> s;  // K x K, lower triangle maintained
+  std::vector<double> q;  // K x K, lower triangle maintained
   std::int64_t rows = 0;
   std::uint64_t version = 0;
   // The read factor while rows > K (see the header), and the row updates since it was computed.
@@ -157,9 +157,9 @@ Result<FactoredMemory> FactoredMemory::Create(const FactoredOptions& options) {
   }
 }
 
-Result<FactoredMemory> FactoredMemory::Restore(const FactoredOptions& options,
-                                               const MatrixView& bt, const MatrixView& s,
-                                               const MatrixView& q, std::int64_t rows) {
+Result<FactoredMemory> FactoredMemory::Restore(const FactoredOptions& options, const MatrixView& bt,
+                                               const MatrixView& s, const MatrixView& q,
+                                               std::int64_t rows) {
   const std::int64_t k = options.slots, c = options.code_width;
   if (bt.rows != c || bt.cols != k || s.rows != k || s.cols != k || q.rows != k || q.cols != k) {
     return SyntaxError("a checkpoint of Bᵀ " + std::to_string(bt.rows) + " x " +
@@ -312,13 +312,12 @@ Result<ReadProbe> FactoredMemory::Read(const SparseCode& query) const {
     // rounding of B costs ~1e-7 relative in a score), threads splitting its rows.
     const float* bt_read = impl_->bt_read.data();
     probe.values.resize(static_cast<std::size_t>(options.code_width));
-    at::parallel_for(0, options.code_width, Grain(options.slots),
-                     [&](std::int64_t c0, std::int64_t c1) {
-                       for (auto c = static_cast<std::size_t>(c0);
-                            c < static_cast<std::size_t>(c1); ++c) {
-                         probe.values[c] = internal::DotProduct(bt_read + c * sk, x.data(), sk);
-                       }
-                     });
+    at::parallel_for(
+        0, options.code_width, Grain(options.slots), [&](std::int64_t c0, std::int64_t c1) {
+          for (auto c = static_cast<std::size_t>(c0); c < static_cast<std::size_t>(c1); ++c) {
+            probe.values[c] = internal::DotProduct(bt_read + c * sk, x.data(), sk);
+          }
+        });
     return probe;
   } catch (const std::exception& e) {
     return internal::FromException(e, "the factored read failed");

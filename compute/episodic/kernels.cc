@@ -14,7 +14,7 @@ namespace {
 // Inlined into each clone below, so each is compiled for its own instruction set.
 template <typename A>
 __attribute__((always_inline)) inline double FixedOrderDot(const A* a, const double* b,
-                                                          std::size_t n) {
+                                                           std::size_t n) {
   double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
   std::size_t j = 0;
   for (; j + 8 <= n; j += 8) {

@@ -105,9 +105,9 @@ Result<ReadFactor> ReadFactor::Factor(std::span<const double> q_lower, std::int6
   } catch (const std::bad_alloc&) {
     return LimitError("out of memory for the read factor (K = " + std::to_string(k) + ")");
   }
-  return ComputeError("Q + εI has a non-positive pivot even with ε = " +
-                      std::to_string(kRelativeRidge * 1e4) +
-                      " · max diag: Q is not positive semi-definite");
+  return ComputeError(
+      "Q + εI has a non-positive pivot even with ε = " + std::to_string(kRelativeRidge * 1e4) +
+      " · max diag: Q is not positive semi-definite");
 }
 
 bool ReadFactor::RankTwo(std::span<const double> w, std::span<const double> p) {

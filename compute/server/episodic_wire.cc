@@ -85,9 +85,9 @@ std::string EncodeEpisodicApplyReply(std::uint64_t id, const EpisodicApplyOutcom
   flatbuffers::FlatBufferBuilder b(128);
   std::vector<fb::Hash128> checkpoint;
   for (const Hash128& h : outcome.checkpoint) checkpoint.push_back(protocol::ToWire(h));
-  const auto reply = fb::CreateEpisodicApplyReply(
-      b, static_cast<std::uint8_t>(outcome.need), outcome.rows,
-      checkpoint.empty() ? 0 : b.CreateVectorOfStructs(checkpoint));
+  const auto reply =
+      fb::CreateEpisodicApplyReply(b, static_cast<std::uint8_t>(outcome.need), outcome.rows,
+                                   checkpoint.empty() ? 0 : b.CreateVectorOfStructs(checkpoint));
   return protocol::FinishFrame(
       b, fb::CreateFrame(b, id, false, fb::Body::EpisodicApplyReply, reply.Union()));
 }

@@ -94,8 +94,8 @@ TEST(EpisodicEngineTest, FirstRequestCostAndPrefixReplay) {
 
 TEST(EpisodicEngineTest, CheckpointAliasAndEviction) {
   BlobCache blobs(1u << 30);
-  // Room for one state (~20 MiB each) only.
-  EpisodicEngine engine(Options(30u << 20));
+  // Room for one state (~31 MiB each at K = 512: Bᵀ in float64 and float32, S, Q, factor) only.
+  EpisodicEngine engine(Options(40u << 20));
   auto a = engine.Apply(Apply(State("a"), {{false, {1, 2}}}, /*checkpoint=*/true), blobs);
   ASSERT_TRUE(a.ok()) << a.status().ToString();
   ASSERT_EQ(a->checkpoint.size(), 3u);  // Bᵀ, S, Q

@@ -333,7 +333,7 @@ TEST(FactoredMemoryTest, ReadFactorFollowsRowsIncrementally) {
     if (memory.rows() > kSlots + 1) EXPECT_GT(memory.factor_updates(), 0u);
     if (i % 8 == 0 || i == n - 1) {
       worst = std::max(worst, MaxAbsDifference(Probes(memory, queries),
-                                                Probes(RestoredCopy(memory, options), queries)));
+                                               Probes(RestoredCopy(memory, options), queries)));
     }
   }
   std::vector<std::int64_t> order(static_cast<std::size_t>(n));
@@ -344,12 +344,13 @@ TEST(FactoredMemoryTest, ReadFactorFollowsRowsIncrementally) {
     updates = std::max(updates, memory.factor_updates());
     if (f % 8 == 0) {
       worst = std::max(worst, MaxAbsDifference(Probes(memory, queries),
-                                                Probes(RestoredCopy(memory, options), queries)));
+                                               Probes(RestoredCopy(memory, options), queries)));
     }
   }
-  std::printf("[ measured ] incremental read factor vs fresh: max probe difference %.3g over %u "
-              "updates\n",
-              worst, updates);
+  std::printf(
+      "[ measured ] incremental read factor vs fresh: max probe difference %.3g over %u "
+      "updates\n",
+      worst, updates);
   EXPECT_LE(worst, 1e-7);
   // Back to K rows: the factor is dropped and reads are the query's own overlaps.
   EXPECT_EQ(memory.rows(), kSlots);
