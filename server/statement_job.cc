@@ -56,9 +56,11 @@ Status CheckRemoteStatement(const query::StatementBody& body) {
     from_file = prefix->from_file;
   }
   if (from_file) {
-    return SyntaxError(
-        "FILE reads the server's own files and is not available through engramd: send the "
-        "text itself");
+    // query-language.md §5: engramd refuses FILE with AUTH (no directory is configured that a
+    // client could be allowed to read).
+    return Status::Error(ErrorCode::kAuth,
+                         "FILE reads the server's own files and is not available through "
+                         "engramd: send the text itself");
   }
   return Status::Ok();
 }

@@ -34,8 +34,8 @@ struct StatementJob {
 // Runs the job and posts its reply. Never throws.
 void RunStatementJob(StatementJob& job) noexcept;
 
-// Why engramd refuses a statement a remote client sent (the FILE forms read the server's own
-// file system), or OK.
+// Why engramd refuses a statement a remote client sent (AUTH for the FILE forms, which would
+// read the server's own file system), or OK.
 Status CheckRemoteStatement(const query::StatementBody& body);
 
 }  // namespace engram::server

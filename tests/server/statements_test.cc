@@ -83,8 +83,7 @@ TEST(ServerStatementsTest, StatementsAsCommandsAndQuery) {
             0u);
   // The FILE forms would read the server's files.
   EXPECT_EQ(
-      Call(*c, {"QUERY", "WRITE agent CONTEXT FILE '/etc/passwd'"}).text.rfind("SYNTAX FILE", 0),
-      0u);
+      Call(*c, {"QUERY", "WRITE agent CONTEXT FILE '/etc/passwd'"}).text.rfind("AUTH FILE", 0), 0u);
   EXPECT_EQ(Call(*c, {"PING"}).text, "PONG");
   EXPECT_EQ(server.Stop(), 0);
 }
