@@ -68,4 +68,8 @@ std::string_view ArgumentLexer::CurrentArgument() const {
   return std::string_view(text_).substr(begins_[current_argument_], sizes_[current_argument_]);
 }
 
+std::size_t ArgumentLexer::CurrentArgumentBegin() const {
+  return begins_.empty() ? 0 : begins_[current_argument_];
+}
+
 }  // namespace engram::query

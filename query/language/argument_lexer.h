@@ -42,8 +42,10 @@ class ArgumentLexer {
   // The next token; kEnd (at text().size()) after the last argument, and again after that.
   Result<Token> Next();
 
-  // The argument whose first token Next() returned last, verbatim.
+  // The argument whose first token Next() returned last, verbatim, and its offset in text()
+  // (which may be before that token: the lexer skipped blanks).
   std::string_view CurrentArgument() const;
+  std::size_t CurrentArgumentBegin() const;
 
   // Drops the tokens left of the current argument (it was taken whole as a string).
   void SkipRestOfArgument() { pending_.clear(); }

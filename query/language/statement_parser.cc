@@ -97,11 +97,14 @@ Result<Text> StatementParser::ParseString(std::string_view expected, std::string
     const std::size_t bad = InvalidUtf8Offset(argument);
     if (bad != argument.size()) {
       return Status::Error(ErrorCode::kSyntax, "invalid UTF-8 in string argument",
-                           static_cast<std::int64_t>(current_.position + bad));
+                           static_cast<std::int64_t>(arguments_->CurrentArgumentBegin() + bad));
     }
-    Text text{std::string(argument), current_.position};
+    const std::size_t begin = arguments_->CurrentArgumentBegin();
+    Text text{std::string(argument), begin};
     arguments_->SkipRestOfArgument();
-    current_.length = argument.size();  // the statement's source range covers all of it
+    // The statement's source range covers all of it, leading blanks included.
+    current_.position = begin;
+    current_.length = argument.size();
     ENGRAM_RETURN_IF_ERROR(Advance());
     return text;
   }

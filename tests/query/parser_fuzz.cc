@@ -8,7 +8,10 @@
 //   - StatementReader (statement by statement, going on after errors) makes progress on every
 //     call, ends, and agrees with ParseScript up to ParseScript's first error;
 //   - Tokenize gives ordered tokens inside the input, ending with kEnd;
-//   - ScanInput says kEmpty only for inputs without statements.
+//   - ScanInput says kEmpty only for inputs without statements;
+//   - ParseArguments, on the input split into arguments at every ' ' and at every '\n' (the
+//     shape engramd receives): an error is SYNTAX or LIMIT inside the joined arguments; a
+//     statement's canonical text parses back to the same canonical text.
 //
 // How to run the fuzzer (needs clang with libFuzzer), from the root:
 //
@@ -30,6 +33,7 @@
 #include <cstdlib>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "query/language/input.h"
 #include "query/language/lexer.h"
@@ -116,6 +120,30 @@ void CheckScript(std::string_view text) {
   if (script.ok()) FUZZ_CHECK(index == script->size(), "reader found every statement");
 }
 
+void CheckArguments(std::string_view text, char separator) {
+  std::vector<std::string> arguments;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t end = text.find(separator, start);
+    arguments.emplace_back(text.substr(start, end == std::string_view::npos ? end : end - start));
+    if (end == std::string_view::npos) break;
+    start = end + 1;
+  }
+  Result<Statement> statement = ParseArguments(arguments);
+  // The arguments joined by single spaces are as long as the input.
+  if (!statement.ok()) {
+    FUZZ_CHECK(IsParseError(statement.status(), text.size()), "argument error code or position");
+    return;
+  }
+  FUZZ_CHECK(statement->begin <= statement->end && statement->end <= text.size(),
+             "argument statement range inside the input");
+  const std::string canonical = FormatStatement(statement->body);
+  if (canonical.size() > kMaxStatementBytes / 2) return;
+  Result<Statement> again = ParseStatement(canonical);
+  FUZZ_CHECK(again.ok(), "canonical text of arguments parses");
+  FUZZ_CHECK(FormatStatement(again->body) == canonical, "canonical text of arguments round-trips");
+}
+
 }  // namespace
 }  // namespace engram::query::parser_fuzz
 
@@ -123,6 +151,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::string_view text(reinterpret_cast<const char*>(data), size);
   engram::query::parser_fuzz::CheckTokens(text);
   engram::query::parser_fuzz::CheckScript(text);
+  engram::query::parser_fuzz::CheckArguments(text, ' ');
+  engram::query::parser_fuzz::CheckArguments(text, '\n');
   (void)engram::query::IsComplete(text);
   (void)engram::query::FindStatementEnd(text, 0);
   return 0;
