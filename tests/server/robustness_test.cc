@@ -42,6 +42,16 @@ std::string InfoField(remote::RespConnection& c, const std::string& key) {
   return info.substr(at + key.size() + 1, info.find("\r\n", at) - at - key.size() - 1);
 }
 
+// Polls INFO until `key` is `value` (up to 10 s): the server has got as far as the test needs,
+// however loaded the machine is.
+bool WaitForInfo(remote::RespConnection& c, const std::string& key, const std::string& value) {
+  for (int i = 0; i < 200; ++i) {
+    if (InfoField(c, key) == value) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
 void ExpectGreedyGenerate(remote::RespConnection& c) {
   RespValue reply = Call(c, {"GENERATE", "Once upon a time", "MAX", "12", "TEMPERATURE", "0"});
   ASSERT_EQ(reply.type, Type::kArray) << reply.text;
@@ -53,25 +63,22 @@ TEST(ServerRobustnessTest, ClientDisconnectingMidGenerate) {
   ASSERT_TRUE(server.started());
   const pid_t compute = StartCoprocess(server);
   ASSERT_GT(compute, 0);
+  auto other = Connect(server.tcp_address());
+  ASSERT_NE(other, nullptr);
   ASSERT_EQ(::kill(compute, SIGSTOP), 0);
   {
     auto leaver = Connect(server.tcp_address());
     ASSERT_NE(leaver, nullptr);
     ASSERT_EQ(Call(*leaver, {"HELLO", "3"}).type, Type::kMap);
     ASSERT_TRUE(leaver->Send({"GENERATE", "Once upon a time", "MAX", "400"}).ok());
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    ASSERT_TRUE(WaitForInfo(*other, "generates_in_flight", "1"));
   }  // gone, with its GENERATE waiting on the frozen co-process
-  auto other = Connect(server.tcp_address());
-  ASSERT_NE(other, nullptr);
   EXPECT_EQ(Call(*other, {"PING"}).text, "PONG");  // the loop never waited
   ASSERT_EQ(::kill(compute, SIGCONT), 0);
   ExpectGreedyGenerate(*other);
   // The abandoned GENERATE has ended (cancelled or finished).
-  for (int i = 0; i < 100 && InfoField(*other, "generates_in_flight") != "0"; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  EXPECT_EQ(InfoField(*other, "generates_in_flight"), "0");
-  EXPECT_EQ(InfoField(*other, "connected_clients"), "1");
+  EXPECT_TRUE(WaitForInfo(*other, "generates_in_flight", "0"));
+  EXPECT_TRUE(WaitForInfo(*other, "connected_clients", "1"));
   EXPECT_EQ(server.Stop(), 0);
 }
 
@@ -81,9 +88,13 @@ TEST(ServerRobustnessTest, CoprocessKilledDuringARequest) {
   const pid_t compute = StartCoprocess(server);
   ASSERT_GT(compute, 0);
   auto c = Connect(server.tcp_address());
+  auto observer = Connect(server.tcp_address());
   ASSERT_NE(c, nullptr);
+  ASSERT_NE(observer, nullptr);
   ASSERT_EQ(::kill(compute, SIGSTOP), 0);
   ASSERT_TRUE(c->Send({"GENERATE", "Once upon a time", "MAX", "64"}).ok());
+  ASSERT_TRUE(WaitForInfo(*observer, "generates_in_flight", "1"));
+  // Running on a worker, which then sends it to the frozen co-process.
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   ASSERT_EQ(::kill(compute, SIGKILL), 0);
   Result<RespValue> reply = c->Receive();
@@ -118,7 +129,7 @@ TEST(ServerRobustnessTest, ClientAndGenerateLimits) {
   // One GENERATE in flight at most: the second is refused at once, the first completes.
   ASSERT_EQ(::kill(compute, SIGSTOP), 0);
   ASSERT_TRUE(a->Send({"GENERATE", "Once upon a time", "MAX", "12", "TEMPERATURE", "0"}).ok());
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  ASSERT_TRUE(WaitForInfo(*b, "generates_in_flight", "1"));
   RespValue second = Call(*b, {"GENERATE", "x", "MAX", "2"});
   EXPECT_EQ(second.text.rfind("LIMIT too many GENERATEs in flight", 0), 0u) << second.text;
   EXPECT_EQ(Call(*b, {"SHOW", "MEMORIES"}).type, Type::kArray);  // other statements still run
