@@ -214,7 +214,7 @@ void StartStatement(Connection& c, std::vector<std::string> args, bool is_query)
 
 }  // namespace
 
-void RunCommand(Connection& c, std::vector<std::string> args) {
+void RunCommand(Connection& c, std::vector<std::string>& args) {
   const std::string name = Upper(args[0]);
   RespWriter w(c.out, c.protocol);
   // What an unauthenticated client may do.
@@ -247,8 +247,8 @@ void RunCommand(Connection& c, std::vector<std::string> args) {
     Error(c, "AUTH", "authentication required: AUTH [user] password");
     return;
   }
-  if (name == "QUERY") return StartStatement(c, std::move(args), true);
-  if (IsStatementCommand(name)) return StartStatement(c, std::move(args), false);
+  if (name == "QUERY") return StartStatement(c, std::exchange(args, {}), true);
+  if (IsStatementCommand(name)) return StartStatement(c, std::exchange(args, {}), false);
   if (name == "INFO") return Info(c);
   if (name == "ECHO") {
     if (args.size() != 2) return WrongArity(c, name);

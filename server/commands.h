@@ -17,8 +17,9 @@
 namespace engram::server {
 
 // Runs one command of `connection` (`args` is never empty): its reply is appended to
-// connection.out, or a statement is started and the connection is marked busy.
-void RunCommand(Connection& connection, std::vector<std::string> args);
+// connection.out, or a statement is started (taking `args`, which is left empty) and the
+// connection is marked busy.
+void RunCommand(Connection& connection, std::vector<std::string>& args);
 
 }  // namespace engram::server
 

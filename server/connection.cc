@@ -95,7 +95,7 @@ void Connection::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf)
   self->last_active_ = std::chrono::steady_clock::now();
   self->reader_.Feed(std::string_view(buf->base, static_cast<std::size_t>(nread)));
   while (true) {
-    Result<std::optional<std::vector<std::string>>> command = self->reader_.Next();
+    Result<bool> command = self->reader_.Next(self->scratch_);
     if (!command.ok()) {
       // The stream cannot be resynchronised: answer the commands before it, then the error.
       ++self->server_.stats().protocol_errors;
@@ -105,7 +105,15 @@ void Connection::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf)
       break;
     }
     if (!*command) break;
-    self->queue_.push_back(std::move(**command));
+    if (self->queue_.empty() && !self->busy_ && !self->closing_ && !self->closed_) {
+      // Nothing waits before it: run it now (the common case, and the cheap path for PING).
+      ++self->server_.stats().commands;
+      RunCommand(*self, self->scratch_);
+      if (self->closing_ || self->closed_) break;
+      continue;
+    }
+    self->queue_.push_back(std::move(self->scratch_));
+    self->scratch_.clear();
     if (self->queue_.size() >= self->server_.options().max_pipelined) break;
   }
   self->RunQueued();
@@ -125,7 +133,7 @@ void Connection::RunQueued() {
       return;
     }
     ++server_.stats().commands;
-    RunCommand(*this, std::move(args));
+    RunCommand(*this, args);
     if (closing_) {
       queue_.clear();
       return;
@@ -134,7 +142,7 @@ void Connection::RunQueued() {
   // More commands may be waiting in the reader's buffer (paused at max_pipelined).
   if (!busy_ && queue_.empty() && reader_.buffered() > 0 && !closing_ && !reader_failed_) {
     while (queue_.size() < server_.options().max_pipelined) {
-      Result<std::optional<std::vector<std::string>>> command = reader_.Next();
+      Result<bool> command = reader_.Next(scratch_);
       if (!command.ok()) {
         ++server_.stats().protocol_errors;
         queue_.push_back({});
@@ -143,7 +151,8 @@ void Connection::RunQueued() {
         break;
       }
       if (!*command) break;
-      queue_.push_back(std::move(**command));
+      queue_.push_back(std::move(scratch_));
+      scratch_.clear();
     }
     if (!queue_.empty()) RunQueued();
   }
@@ -163,6 +172,18 @@ void Connection::OnEvent(std::string bytes, bool final) {
 
 void Connection::Flush() {
   if (closed_) return;
+  if (!out.empty() && writing_bytes_ == 0) {
+    // Most replies fit in the socket's buffer: write them now, without a request to allocate
+    // and a callback to wait for. (Only with nothing in flight, so bytes stay in order.)
+    uv_buf_t buf = uv_buf_init(out.data(), static_cast<unsigned>(out.size()));
+    const int written = uv_try_write(stream(), &buf, 1);
+    if (written > 0) {
+      out.erase(0, static_cast<std::size_t>(written));
+    } else if (written < 0 && written != UV_EAGAIN) {
+      CloseNow();
+      return;
+    }
+  }
   if (!out.empty()) {
     auto* request = new WriteRequest;
     request->data = std::move(out);

@@ -95,6 +95,7 @@ class Connection {
     uv_pipe_t pipe;
   } handle_;
   RequestReader reader_;
+  std::vector<std::string> scratch_;  // the command being parsed (reused: no allocation each)
   std::deque<std::vector<std::string>> queue_;
   bool busy_ = false;
   bool reading_ = false;

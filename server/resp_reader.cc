@@ -59,21 +59,20 @@ Result<std::optional<std::pair<std::string_view, std::size_t>>> RequestReader::L
       std::make_pair(std::string_view(buffer_).substr(from, end - from), newline + 1));
 }
 
-Result<std::optional<std::vector<std::string>>> RequestReader::Next() {
+Result<bool> RequestReader::Next(std::vector<std::string>& args) {
   while (offset_ < buffer_.size()) {
-    if (buffer_[offset_] == '*') return NextArray();
-    ENGRAM_ASSIGN_OR_RETURN(std::optional<std::vector<std::string>> command, NextInline());
-    if (!command || !command->empty()) return command;
+    if (buffer_[offset_] == '*') return NextArray(args);
+    ENGRAM_ASSIGN_OR_RETURN(bool complete, NextInline(args));
+    if (!complete || !args.empty()) return complete;
   }
-  return std::optional<std::vector<std::string>>();
+  return false;
 }
 
-Result<std::optional<std::vector<std::string>>> RequestReader::NextArray() {
-  using Command = std::optional<std::vector<std::string>>;
+Result<bool> RequestReader::NextArray(std::vector<std::string>& args) {
   constexpr std::size_t kMaxHeader = 32;
   std::size_t at = offset_;
   ENGRAM_ASSIGN_OR_RETURN(auto header, Line(at, kMaxHeader));
-  if (!header) return Command();
+  if (!header) return false;
   std::optional<std::uint64_t> count = ParseLength(header->first.substr(1));
   if (!count || *count == 0) {
     return SyntaxError("protocol error: invalid multibulk length '" + Printable(header->first) +
@@ -84,11 +83,11 @@ Result<std::optional<std::vector<std::string>>> RequestReader::NextArray() {
                       " arguments, over the limit of " + std::to_string(limits_.max_arguments));
   }
   at = header->second;
-  std::vector<std::string> arguments;
+  // Grown as the arguments arrive, not from the header: a count alone must not allocate.
   std::size_t total = 0;
   for (std::uint64_t i = 0; i < *count; ++i) {
     ENGRAM_ASSIGN_OR_RETURN(auto bulk_header, Line(at, kMaxHeader));
-    if (!bulk_header) return Command();
+    if (!bulk_header) return false;
     if (bulk_header->first.empty() || bulk_header->first[0] != '$') {
       return SyntaxError("protocol error: expected '$', found '" + Printable(bulk_header->first) +
                          "'");
@@ -108,24 +107,27 @@ Result<std::optional<std::vector<std::string>>> RequestReader::NextArray() {
                         std::to_string(limits_.max_request_bytes) + " bytes");
     }
     at = bulk_header->second;
-    if (buffer_.size() < at + *length + 2) return Command();
+    if (buffer_.size() < at + *length + 2) return false;
     if (buffer_[at + *length] != '\r' || buffer_[at + *length + 1] != '\n') {
       return SyntaxError("protocol error: a bulk string not followed by CRLF");
     }
-    if (arguments.capacity() == 0) arguments.reserve(*count);
-    arguments.emplace_back(buffer_, at, *length);
+    if (i < args.size()) {
+      args[i].assign(buffer_, at, *length);
+    } else {
+      args.emplace_back(buffer_, at, *length);
+    }
     at += *length + 2;
   }
+  args.resize(static_cast<std::size_t>(*count));
   offset_ = at;
-  return Command(std::move(arguments));
+  return true;
 }
 
-Result<std::optional<std::vector<std::string>>> RequestReader::NextInline() {
-  using Command = std::optional<std::vector<std::string>>;
+Result<bool> RequestReader::NextInline(std::vector<std::string>& args) {
   ENGRAM_ASSIGN_OR_RETURN(auto line, Line(offset_, limits_.max_inline_bytes));
-  if (!line) return Command();
+  if (!line) return false;
   // Words split on blanks; "double" (with \" and \\) or 'single' quotes keep blanks in one.
-  std::vector<std::string> arguments;
+  args.clear();
   const std::string_view text = line->first;
   std::size_t i = 0;
   while (true) {
@@ -155,10 +157,10 @@ Result<std::optional<std::vector<std::string>>> RequestReader::NextInline() {
         word += text[i++];
       }
     }
-    arguments.push_back(std::move(word));
+    args.push_back(std::move(word));
   }
   offset_ = line->second;
-  return Command(std::move(arguments));
+  return true;
 }
 
 }  // namespace engram::server

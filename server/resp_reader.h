@@ -40,16 +40,18 @@ class RequestReader {
   // Appends received bytes.
   void Feed(std::string_view bytes);
 
-  // The next complete command (its arguments; never empty), nullopt when more bytes are
-  // needed, or the error that ends the stream. Empty inline lines are skipped.
-  Result<std::optional<std::vector<std::string>>> Next();
+  // The next complete command into `args` (its arguments; never empty; the vector and its
+  // strings are reused, so a connection parsing a pipeline allocates nothing per command):
+  // true; false when more bytes are needed (`args` then unspecified); or the error that ends
+  // the stream. Empty inline lines are skipped.
+  Result<bool> Next(std::vector<std::string>& args);
 
   // Bytes received and not yet returned as commands.
   std::size_t buffered() const { return buffer_.size() - offset_; }
 
  private:
-  Result<std::optional<std::vector<std::string>>> NextArray();
-  Result<std::optional<std::vector<std::string>>> NextInline();
+  Result<bool> NextArray(std::vector<std::string>& args);
+  Result<bool> NextInline(std::vector<std::string>& args);
   // The line starting at `from` (without its CRLF) and the offset after it; nullopt when no
   // complete line is buffered yet (error when one longer than `max` is).
   Result<std::optional<std::pair<std::string_view, std::size_t>>> Line(std::size_t from,
