@@ -8,7 +8,8 @@ engram_add_test(server_tests
     server/auth_tenant_test.cc
     server/robustness_test.cc
     server/load_test.cc
-  LIBS engram_remote)
+    server/resp_codec_test.cc
+  LIBS engram_remote engram_server)
 add_dependencies(server_tests engramd engram-compute)
 
 # The C API's remote mode (engram.h, options->server) against a live engramd.
