@@ -1,6 +1,8 @@
 #include "server/server.h"
 
+#include <arpa/inet.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <utility>
 
