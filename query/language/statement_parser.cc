@@ -285,8 +285,10 @@ Result<Option> StatementParser::ParseOption(std::string_view context,
   } else if (At(TokenKind::kDecimal)) {
     option.value.value = negative ? -current_.decimal : current_.decimal;
   } else if (At(TokenKind::kString)) {
-    ENGRAM_ASSIGN_OR_RETURN(Text text, ParseString("a string", value_context));
-    option.value.value = std::move(text.value);
+    // A lexed string literal, also from a command argument: an option value is not a position
+    // where a whole argument is taken verbatim (ParseString would), so `'x')` stays 'x' then ')'.
+    option.value.value = std::move(current_.text);
+    ENGRAM_RETURN_IF_ERROR(Advance());
     return option;
   } else if (At(Keyword::kTrue) || At(Keyword::kFalse)) {
     option.value.value = At(Keyword::kTrue);

@@ -49,6 +49,9 @@ TEST(ArgumentParserTest, OtherPositionsAreLexed) {
             "CREATE MEMORY agent WITH (dim = 64)");
   EXPECT_EQ(Canonical({"CREATE", "MEMORY", "agent", "WITH", "(dim=64,", "slots=8)"}),
             "CREATE MEMORY agent WITH (dim = 64, slots = 8)");
+  // A quoted option value is lexed, not taken whole: the ')' after it still closes the list.
+  EXPECT_EQ(Canonical({"CREATE", "MEMORY", "agent", "WITH", "(encoder", "=", "'ngram')"}),
+            "CREATE MEMORY agent WITH (encoder = 'ngram')");
   EXPECT_EQ(Canonical({"FORGET", "agent", "ID", "3"}), "FORGET agent ID 3");
   EXPECT_EQ(Canonical({"SHOW", "MEMORIES"}), "SHOW MEMORIES");
   EXPECT_EQ(Canonical({"ROLLBACK", "agent", "TO", "VERSION", "2"}), "ROLLBACK agent TO VERSION 2");
