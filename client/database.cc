@@ -120,6 +120,7 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path,
   storage::OpenOptions store_options;
   store_options.read_only = options.read_only;
   store_options.create_if_missing = options.create_if_missing && !options.read_only;
+  if (options.initial_map_bytes > 0) store_options.initial_map_bytes = options.initial_map_bytes;
   ENGRAM_ASSIGN_OR_RETURN(impl->store, storage::Store::Open(path, store_options));
 
   // The model: the one asked for, else the one recorded at creation, else the default.

@@ -16,6 +16,8 @@
 #include <utility>
 #include <vector>
 
+#include "compute/episodic/engine_state.h"
+#include "compute/episodic/episodic_reader.h"
 #include "compute/episodic/factored_memory.h"
 #include "compute/episodic/ngram_encoder.h"
 #include "compute/episodic/reference_cache.h"
@@ -28,41 +30,8 @@ namespace {
 // Rows of one op and queries of one read: the memory's own limit on one update or read.
 constexpr std::size_t kMaxRows = 4096;
 constexpr std::uint32_t kMaxIterations = 64;
-
-struct LiveEntry {
-  SparseCode code;
-  std::vector<double> address;  // its row of W, as written (a forget must present these bits)
-  double norm = 0;              // ||code||
-};
-
-std::size_t EntryBytes(const LiveEntry& e) {
-  return 96 + e.code.index.size() * (sizeof(std::uint32_t) + sizeof(double)) +
-         e.address.size() * sizeof(double);
-}
-
-// One cached state: the memory and its live entries by id (ordered: ties rank lower ids first).
-struct State {
-  FactoredMemory memory;
-  std::map<std::uint64_t, LiveEntry> live;
-  std::size_t entry_bytes = 0;  // Σ EntryBytes over `live`, kept by Add and Remove
-
-  void Add(std::uint64_t id, LiveEntry entry) {
-    entry_bytes += EntryBytes(entry);
-    live.emplace(id, std::move(entry));
-  }
-  void Remove(std::uint64_t id) {
-    auto it = live.find(id);
-    entry_bytes -= EntryBytes(it->second);
-    live.erase(it);
-  }
-  std::size_t Bytes() const {
-    const auto k = static_cast<std::size_t>(memory.slots());
-    const auto c = static_cast<std::size_t>(memory.code_width());
-    // Bᵀ (float64 and its float32 read copy), S, Q and the read factor.
-    return (sizeof(double) + sizeof(float)) * k * c + 3 * sizeof(double) * k * k + 256 +
-           entry_bytes;
-  }
-};
+// Memories of one hierarchical read.
+constexpr std::size_t kMaxMemoriesPerRead = 64;
 
 // The live ids as the remaining ops of a request change them: a base set (the cached state's
 // entries, or the checkpoint's ids) with the ids added and removed since — a write does not
@@ -93,10 +62,6 @@ class LiveOverlay {
   std::size_t base_size_;
   std::set<std::uint64_t> added_, removed_;
 };
-
-double Cosine(double ratio) {
-  return std::clamp(ratio, -1.0, 1.0);
-}
 
 std::string FactName(std::uint64_t id) {
   return "fact " + std::to_string(id);
@@ -191,7 +156,6 @@ struct EpisodicEngine::Impl {
   Result<Resolved> Resolve(const EpisodicStateRequest& request,
                            std::span<const EpisodicOpSpec> extra_ops,
                            std::span<const EpisodicTextSpec> extra_texts, BlobCache& blobs);
-  Result<EpisodicReadOutcome> ReadState(State& state, const EpisodicReadCall& call) const;
 
   EpisodicEngineOptions options;
   std::mutex mutex;
@@ -391,71 +355,6 @@ Result<EpisodicEngine::Impl::Resolved> EpisodicEngine::Impl::Resolve(
   return Resolved{EpisodicNeedCode::kNothing, state, keys[n]};
 }
 
-Result<EpisodicReadOutcome> EpisodicEngine::Impl::ReadState(State& state,
-                                                            const EpisodicReadCall& call) const {
-  const std::size_t nq = call.queries.size();
-  EpisodicReadOutcome outcome;
-  outcome.results.resize(nq);
-  if (state.live.empty()) return outcome;  // nothing to recall, no scope
-
-  // The readout is the projection of the query onto the memory's row space (factored_memory.h),
-  // so reading it again returns it unchanged: one pass serves any `iterations`.
-  const auto c = static_cast<std::size_t>(state.memory.code_width());
-  std::vector<double> q_dense(c, 0.0);
-  std::vector<std::pair<double, std::uint64_t>> ranked;
-  ranked.reserve(state.live.size());
-  for (std::size_t q = 0; q < nq; ++q) {
-    const SparseCode query = encoder->Encode(call.queries[q]);
-    if (query.index.empty()) continue;  // no words: nothing recalled, out of scope
-    ENGRAM_ASSIGN_OR_RETURN(ReadProbe probe, state.memory.Read(query));
-    EpisodicQueryOutcome& out = outcome.results[q];
-    for (std::size_t j = 0; j < query.index.size(); ++j) q_dense[query.index[j]] = query.value[j];
-    const double query_norm = std::sqrt(Dot(query, query));
-
-    // Both inner products per entry are gathers over the entry's non-zeros (entries keep their
-    // norms): the query's (the scope cosine) and the readout's (the score).
-    double scope = -1;
-    ranked.clear();
-    for (const auto& [id, entry] : state.live) {
-      const std::uint32_t* index = entry.code.index.data();
-      const double* value = entry.code.value.data();
-      const std::size_t nnz = entry.code.index.size();
-      double query_dot = 0, readout_dot = 0;
-      if (probe.is_query) {
-        for (std::size_t j = 0; j < nnz; ++j) query_dot += value[j] * q_dense[index[j]];
-        readout_dot = query_dot;
-      } else {
-        const double* z_r = probe.values.data();
-        for (std::size_t j = 0; j < nnz; ++j) {
-          query_dot += value[j] * q_dense[index[j]];
-          readout_dot += value[j] * z_r[index[j]];
-        }
-      }
-      // Both are cosines (|⟨z_r, z_e⟩| <= ‖z_r‖‖z_e‖ <= ‖z_q‖‖z_e‖): clamped to [-1, 1], which
-      // rounding can leave by an ulp. The score is normalised by the query's norm, not the
-      // readout's: a readout that holds little of the query (nothing related is stored) must
-      // not score its faint matches near 1.
-      const double denominator = query_norm * entry.norm;
-      if (denominator > 0) scope = std::max(scope, Cosine(query_dot / denominator));
-      ranked.emplace_back(denominator > 0 ? Cosine(readout_dot / denominator) : 0.0, id);
-    }
-    for (const std::uint32_t i : query.index) q_dense[i] = 0.0;
-    out.scope_score = scope;
-    out.in_scope = scope >= call.scope_threshold;
-    const std::size_t top = std::min<std::size_t>(call.top_k, ranked.size());
-    // Best first; equal scores rank the lower id first.
-    std::partial_sort(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(top),
-                      ranked.end(), [](const auto& a, const auto& b) {
-                        return a.first != b.first ? a.first > b.first : a.second < b.second;
-                      });
-    for (std::size_t i = 0; i < top; ++i) {
-      out.scores.push_back(ranked[i].first);
-      out.ids.push_back(ranked[i].second);
-    }
-  }
-  return outcome;
-}
-
 EpisodicEngine::EpisodicEngine(EpisodicEngineOptions options)
     : impl_(std::make_unique<Impl>(std::move(options))) {}
 
@@ -499,14 +398,27 @@ Result<EpisodicReadOutcome> EpisodicEngine::Read(const EpisodicReadCall& call, B
     return LimitError("at most " + std::to_string(kMaxRows) + " queries in one read");
   }
   if (std::isnan(call.scope_threshold)) return SyntaxError("scope_threshold must be a number");
-  std::lock_guard lock(impl_->mutex);
-  ENGRAM_ASSIGN_OR_RETURN(Impl::Resolved resolved, impl_->Resolve(call.state, {}, {}, blobs));
-  if (resolved.need != EpisodicNeedCode::kNothing) {
-    EpisodicReadOutcome outcome;
-    outcome.need = resolved.need;
-    return outcome;
+  if (call.more.size() + 1 > kMaxMemoriesPerRead) {
+    return LimitError("at most " + std::to_string(kMaxMemoriesPerRead) + " memories in one read");
   }
-  return impl_->ReadState(*resolved.state, call);
+  std::lock_guard lock(impl_->mutex);
+  // Every state first (each may need its texts or blobs); the shared pointers keep them alive
+  // while later ones are resolved, even if the cache evicts them.
+  std::vector<std::shared_ptr<State>> states;
+  for (std::size_t i = 0; i <= call.more.size(); ++i) {
+    ENGRAM_ASSIGN_OR_RETURN(Impl::Resolved resolved,
+                            impl_->Resolve(i == 0 ? call.state : call.more[i - 1], {}, {}, blobs));
+    if (resolved.need != EpisodicNeedCode::kNothing) {
+      EpisodicReadOutcome outcome;
+      outcome.need = resolved.need;
+      outcome.need_state = static_cast<std::uint32_t>(i);
+      return outcome;
+    }
+    states.push_back(std::move(resolved.state));
+  }
+  std::vector<const State*> views;
+  for (const auto& state : states) views.push_back(state.get());
+  return ReadStates(views, *impl_->encoder, call);
 }
 
 EpisodicEngineStats EpisodicEngine::Stats() const {

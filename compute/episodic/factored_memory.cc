@@ -109,8 +109,14 @@ struct FactoredMemory::Impl {
   // The read factor while rows > K (see the header), and the row updates since it was computed.
   std::optional<ReadFactor> factor;
   std::uint32_t factor_updates = 0;
+  // While rows <= K: a factor computed for Readout at `on_demand_version` (not part of the
+  // state: the regular read path never uses it).
+  std::optional<ReadFactor> on_demand;
+  std::uint64_t on_demand_version = 0;
 
   bool NeedsFactor() const { return rows > options.slots; }
+  // z_r = Bᵀ·(Q + εI)^{-1}·B·z_qᵀ through `f`, into `out` (C values).
+  void ProjectThrough(const ReadFactor& f, const SparseCode& query, std::vector<double>& out) const;
   void RefreshReadRow(std::size_t c) {
     const auto sk = static_cast<std::size_t>(options.slots);
     std::copy(bt.begin() + static_cast<std::ptrdiff_t>(c * sk),
@@ -300,25 +306,57 @@ Result<ReadProbe> FactoredMemory::Read(const SparseCode& query) const {
   }
   if (!impl_->factor) return ComputeError("the memory has no read factor (a factorisation failed)");
   try {
-    const auto sk = static_cast<std::size_t>(options.slots);
-    const double* bt = impl_->bt.data();
-    // g = B·z_qᵀ from the rows of Bᵀ at the query's non-zeros; x = (Q + εI)^{-1}·g.
-    std::vector<double> g(sk, 0.0), x(sk);
-    for (std::size_t j = 0; j < query.index.size(); ++j) {
-      AddScaled(g.data(), bt + query.index[j] * sk, query.value[j], sk);
-    }
-    impl_->factor->Solve(g, x);
-    // z_r = Bᵀ·x: one pass over the float32 copy of Bᵀ (products and sums in float64; the
-    // rounding of B costs ~1e-7 relative in a score), threads splitting its rows.
-    const float* bt_read = impl_->bt_read.data();
-    probe.values.resize(static_cast<std::size_t>(options.code_width));
-    at::parallel_for(
-        0, options.code_width, Grain(options.slots), [&](std::int64_t c0, std::int64_t c1) {
-          for (auto c = static_cast<std::size_t>(c0); c < static_cast<std::size_t>(c1); ++c) {
-            probe.values[c] = internal::DotProduct(bt_read + c * sk, x.data(), sk);
-          }
-        });
+    impl_->ProjectThrough(*impl_->factor, query, probe.values);
     return probe;
+  } catch (const std::exception& e) {
+    return internal::FromException(e, "the factored read failed");
+  }
+}
+
+void FactoredMemory::Impl::ProjectThrough(const ReadFactor& f, const SparseCode& query,
+                                          std::vector<double>& out) const {
+  const auto sk = static_cast<std::size_t>(options.slots);
+  // g = B·z_qᵀ from the rows of Bᵀ at the query's non-zeros; x = (Q + εI)^{-1}·g.
+  std::vector<double> g(sk, 0.0), x(sk);
+  for (std::size_t j = 0; j < query.index.size(); ++j) {
+    AddScaled(g.data(), bt.data() + query.index[j] * sk, query.value[j], sk);
+  }
+  f.Solve(g, x);
+  // z_r = Bᵀ·x: one pass over the float32 copy of Bᵀ (products and sums in float64; the
+  // rounding of B costs ~1e-7 relative in a score), threads splitting its rows.
+  const float* read_copy = bt_read.data();
+  out.resize(static_cast<std::size_t>(options.code_width));
+  at::parallel_for(
+      0, options.code_width, Grain(options.slots), [&](std::int64_t c0, std::int64_t c1) {
+        for (auto c = static_cast<std::size_t>(c0); c < static_cast<std::size_t>(c1); ++c) {
+          out[c] = internal::DotProduct(read_copy + c * sk, x.data(), sk);
+        }
+      });
+}
+
+Result<std::vector<double>> FactoredMemory::Readout(const SparseCode& query) const {
+  const FactoredOptions& options = impl_->options;
+  ENGRAM_RETURN_IF_ERROR(CheckCode(query, options.code_width, "the query"));
+  std::vector<double> out(static_cast<std::size_t>(options.code_width), 0.0);
+  if (impl_->rows == 0) return out;
+  const ReadFactor* f = nullptr;
+  if (impl_->NeedsFactor()) {
+    if (!impl_->factor) {
+      return ComputeError("the memory has no read factor (a factorisation failed)");
+    }
+    f = &*impl_->factor;
+  } else {
+    if (!impl_->on_demand || impl_->on_demand_version != impl_->version) {
+      impl_->on_demand.reset();
+      ENGRAM_ASSIGN_OR_RETURN(ReadFactor computed, ReadFactor::Factor(impl_->q, options.slots));
+      impl_->on_demand.emplace(std::move(computed));
+      impl_->on_demand_version = impl_->version;
+    }
+    f = &*impl_->on_demand;
+  }
+  try {
+    impl_->ProjectThrough(*f, query, out);
+    return out;
   } catch (const std::exception& e) {
     return internal::FromException(e, "the factored read failed");
   }

@@ -130,8 +130,15 @@ class FactoredMemory {
   // makes). Errors: COMPUTE, LIMIT.
   Status Refactor();
 
-  // The readout's probe for `query` (see ReadProbe). Errors: SYNTAX (malformed query), LIMIT.
+  // The readout's probe for `query` (see ReadProbe). Errors: SYNTAX (malformed query), LIMIT,
+  // COMPUTE (no read factor: its factorisation failed).
   Result<ReadProbe> Read(const SparseCode& query) const;
+
+  // The readout z_r = z_q·pinv(M)·M itself (C values; zeros for an empty memory), whatever the
+  // regime. While rows <= K this needs a read factor too: it is computed on first use from Q
+  // (bit-deterministic, like every factor) and kept until the next update. The hierarchical
+  // read of several memories, which combines their readouts, uses it. Errors: as Read.
+  Result<std::vector<double>> Readout(const SparseCode& query) const;
 
   // P = (λI + S)^{-1} and M = P·B (LibTorch Cholesky). Errors: COMPUTE, LIMIT.
   Result<Materialized> Materialize() const;

@@ -59,18 +59,22 @@ struct EpisodicRecall {
   double scope_score = 0;
   std::vector<std::uint64_t> ids;  // best first
   std::vector<double> scores;
+  // With several memories read together: the memory of each id (0: the first state, i: the
+  // i-th further one). Empty for a single memory.
+  std::vector<std::uint32_t> memories;
 };
 
 // EpisodicApply's answer; with need != kNothing nothing was applied.
 struct EpisodicApplyResult {
   EpisodicNeed need = EpisodicNeed::kNothing;
-  std::int64_t rows = 0;                // live rows of the new state
-  std::vector<Hash128> checkpoint;      // when a checkpoint was asked for: Bᵀ, S, Q
+  std::int64_t rows = 0;            // live rows of the new state
+  std::vector<Hash128> checkpoint;  // when a checkpoint was asked for: Bᵀ, S, Q
 };
 
 // EpisodicRead's answer: one recall per query unless need != kNothing.
 struct EpisodicReadResult {
   EpisodicNeed need = EpisodicNeed::kNothing;
+  std::uint32_t need_state = 0;  // which state `need` concerns (0: the first, i: the i-th more)
   std::vector<EpisodicRecall> results;
 };
 

@@ -41,6 +41,7 @@ struct EpisodicReadCall {
   std::uint32_t top_k = 5;
   std::uint32_t iterations = 1;
   double scope_threshold = 0.3;
+  std::vector<EpisodicStateRequest> more;  // further memories read with `state` (hierarchical)
 };
 
 // Implementations serialise their own work (the service calls them from several worker

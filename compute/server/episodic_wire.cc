@@ -78,6 +78,12 @@ Result<EpisodicReadCall> ParseEpisodicRead(const fb::EpisodicReadRequest& reques
   call.top_k = request.top_k();
   call.iterations = request.iterations();
   call.scope_threshold = request.scope_threshold();
+  if (request.more()) {
+    for (const fb::EpisodicState* state : *request.more()) {
+      ENGRAM_ASSIGN_OR_RETURN(EpisodicStateRequest more, StateFromWire(state, "EpisodicRead"));
+      call.more.push_back(std::move(more));
+    }
+  }
   return call;
 }
 
@@ -98,10 +104,11 @@ std::string EncodeEpisodicReadReply(std::uint64_t id, const EpisodicReadOutcome&
   results.reserve(outcome.results.size());
   for (const EpisodicQueryOutcome& r : outcome.results) {
     results.push_back(fb::CreateEpisodicReadResult(
-        b, r.in_scope, r.scope_score, b.CreateVector(r.ids), b.CreateVector(r.scores)));
+        b, r.in_scope, r.scope_score, b.CreateVector(r.ids), b.CreateVector(r.scores),
+        r.memories.empty() ? 0 : b.CreateVector(r.memories)));
   }
   const auto reply = fb::CreateEpisodicReadReply(b, static_cast<std::uint8_t>(outcome.need),
-                                                 b.CreateVector(results));
+                                                 b.CreateVector(results), outcome.need_state);
   return protocol::FinishFrame(
       b, fb::CreateFrame(b, id, false, fb::Body::EpisodicReadReply, reply.Union()));
 }

@@ -303,15 +303,18 @@ Result<EpisodicReadResult> ComputeClient::EpisodicRead(const EpisodicStateSpec& 
   ENGRAM_ASSIGN_OR_RETURN(
       auto reply, Call([&](std::uint64_t id) {
         std::size_t size = StateBytes(state);
+        for (const EpisodicStateSpec& more : params.more) size += StateBytes(more);
         for (const std::string& q : params.queries) size += 16 + q.size();
         flatbuffers::FlatBufferBuilder b(size);
         const auto wire_state = StateToWire(b, state);
+        std::vector<flatbuffers::Offset<fb::EpisodicState>> more;
+        for (const EpisodicStateSpec& spec : params.more) more.push_back(StateToWire(b, spec));
         std::vector<flatbuffers::Offset<flatbuffers::String>> queries;
         queries.reserve(params.queries.size());
         for (const std::string& q : params.queries) queries.push_back(b.CreateString(q));
-        const auto req =
-            fb::CreateEpisodicReadRequest(b, wire_state, b.CreateVector(queries), params.top_k,
-                                          params.iterations, params.scope_threshold);
+        const auto req = fb::CreateEpisodicReadRequest(
+            b, wire_state, b.CreateVector(queries), params.top_k, params.iterations,
+            params.scope_threshold, more.empty() ? 0 : b.CreateVector(more));
         return protocol::FinishFrame(
             b, fb::CreateFrame(b, id, false, fb::Body::EpisodicReadRequest, req.Union()));
       }));
@@ -319,7 +322,13 @@ Result<EpisodicReadResult> ComputeClient::EpisodicRead(const EpisodicStateSpec& 
   if (done == nullptr) return Unexpected(*reply.frame, "EpisodicReadReply");
   EpisodicReadResult result;
   ENGRAM_ASSIGN_OR_RETURN(result.need, NeedFromWire(done->need()));
-  if (result.need != EpisodicNeed::kNothing) return result;
+  if (result.need != EpisodicNeed::kNothing) {
+    result.need_state = done->need_state();
+    if (result.need_state > params.more.size()) {
+      return CorruptError("EpisodicReadReply names a state the request did not send");
+    }
+    return result;
+  }
   if (done->results()) {
     for (const fb::EpisodicReadResult* r : *done->results()) {
       EpisodicRecall recall;
@@ -327,8 +336,15 @@ Result<EpisodicReadResult> ComputeClient::EpisodicRead(const EpisodicStateSpec& 
       recall.scope_score = r->scope_score();
       if (r->ids()) recall.ids.assign(r->ids()->begin(), r->ids()->end());
       if (r->scores()) recall.scores.assign(r->scores()->begin(), r->scores()->end());
-      if (recall.ids.size() != recall.scores.size()) {
+      if (r->memories()) recall.memories.assign(r->memories()->begin(), r->memories()->end());
+      if (recall.ids.size() != recall.scores.size() ||
+          (!params.more.empty() && recall.memories.size() != recall.ids.size())) {
         return CorruptError("EpisodicReadReply has a different number of ids and scores");
+      }
+      for (const std::uint32_t m : recall.memories) {
+        if (m > params.more.size()) {
+          return CorruptError("EpisodicReadReply names a memory the request did not send");
+        }
       }
       result.results.push_back(std::move(recall));
     }

@@ -80,6 +80,8 @@ struct EpisodicReadParams {
   std::uint32_t top_k = 5;
   std::uint32_t iterations = 1;
   double scope_threshold = 0.3;
+  // Further memories read together with the first (the hierarchical read): their states.
+  std::vector<EpisodicStateSpec> more;
 };
 
 }  // namespace engram::query

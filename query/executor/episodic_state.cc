@@ -2,6 +2,7 @@
 
 #include <map>
 #include <set>
+#include <span>
 
 namespace engram::query::internal {
 namespace {
@@ -13,32 +14,42 @@ RecordKey EntryKey(const std::string& memory, std::uint64_t id) {
   return RecordKey{memory, RecordKind::kEpisodicEntry, id};
 }
 
-// A guard against a co-process that keeps asking: each need is answered once.
+// A guard against a co-process that keeps asking: each need of each state is answered once.
 constexpr int kMaxRounds = 3;
 
+// Calls `call(specs)` with the light form of every view's state, then answers the co-process's
+// needs one state at a time (its complete form, then its checkpoint blobs) until it is done.
+// `need_state` of a reply says which state a need concerns.
 template <typename Reply, typename Call>
-Result<Reply> WithNeeds(ComputeLink& link, const EpisodicView& view, const Call& call) {
-  ENGRAM_ASSIGN_OR_RETURN(EpisodicStateSpec spec, view.Spec(/*complete=*/false));
-  for (int round = 0; round < kMaxRounds; ++round) {
-    ENGRAM_ASSIGN_OR_RETURN(Reply reply, call(spec));
-    switch (reply.need) {
-      case EpisodicNeed::kNothing:
-        return reply;
-      case EpisodicNeed::kCompleteState: {
-        if (spec.complete) break;
-        ENGRAM_ASSIGN_OR_RETURN(spec, view.Spec(/*complete=*/true));
-        continue;
-      }
-      case EpisodicNeed::kCheckpointBlobs:
-        if (!spec.complete) break;
-        ENGRAM_RETURN_IF_ERROR(view.PutCheckpoint(link));
-        continue;
+Result<Reply> WithNeeds(ComputeLink& link, std::span<const EpisodicView* const> views,
+                        const Call& call) {
+  std::vector<EpisodicStateSpec> specs;
+  for (const EpisodicView* view : views) {
+    ENGRAM_ASSIGN_OR_RETURN(EpisodicStateSpec spec, view->Spec(/*complete=*/false));
+    specs.push_back(std::move(spec));
+  }
+  std::vector<bool> blobs_sent(views.size(), false);
+  const std::size_t max_rounds = kMaxRounds * views.size();
+  for (std::size_t round = 0; round < max_rounds; ++round) {
+    ENGRAM_ASSIGN_OR_RETURN(Reply reply, call(specs));
+    if (reply.need == EpisodicNeed::kNothing) return reply;
+    std::size_t i = 0;
+    if constexpr (requires { reply.need_state; }) i = reply.need_state;
+    if (i >= views.size()) break;
+    if (reply.need == EpisodicNeed::kCompleteState && !specs[i].complete) {
+      ENGRAM_ASSIGN_OR_RETURN(specs[i], views[i]->Spec(/*complete=*/true));
+      continue;
+    }
+    if (reply.need == EpisodicNeed::kCheckpointBlobs && specs[i].complete && !blobs_sent[i]) {
+      ENGRAM_RETURN_IF_ERROR(views[i]->PutCheckpoint(link));
+      blobs_sent[i] = true;
+      continue;
     }
     break;
   }
-  return Status::Error(
-      ErrorCode::kCompute,
-      "the co-process could not rebuild the episodic state of memory '" + view.memory() + "'");
+  return Status::Error(ErrorCode::kCompute,
+                       "the co-process could not rebuild the episodic state of memory '" +
+                           views.front()->memory() + "'");
 }
 
 }  // namespace
@@ -202,15 +213,28 @@ EpisodicOp WireOp(const EpisodicJournalOp& op) {
 Result<EpisodicApplyResult> ApplyEpisodic(ComputeLink& link, const EpisodicView& view,
                                           const std::vector<EpisodicOp>& ops,
                                           const std::vector<EpisodicText>& texts, bool checkpoint) {
-  return WithNeeds<EpisodicApplyResult>(link, view, [&](const EpisodicStateSpec& spec) {
-    return link.EpisodicApply(spec, ops, texts, checkpoint);
-  });
+  const EpisodicView* views[] = {&view};
+  return WithNeeds<EpisodicApplyResult>(
+      link, views, [&](const std::vector<EpisodicStateSpec>& specs) {
+        return link.EpisodicApply(specs.front(), ops, texts, checkpoint);
+      });
 }
 
 Result<EpisodicReadResult> ReadEpisodic(ComputeLink& link, const EpisodicView& view,
                                         const EpisodicReadParams& params) {
-  return WithNeeds<EpisodicReadResult>(
-      link, view, [&](const EpisodicStateSpec& spec) { return link.EpisodicRead(spec, params); });
+  const EpisodicView* views[] = {&view};
+  return ReadEpisodic(link, views, params);
+}
+
+Result<EpisodicReadResult> ReadEpisodic(ComputeLink& link,
+                                        std::span<const EpisodicView* const> views,
+                                        const EpisodicReadParams& params) {
+  return WithNeeds<EpisodicReadResult>(link, views,
+                                       [&](const std::vector<EpisodicStateSpec>& specs) {
+                                         EpisodicReadParams with_states = params;
+                                         with_states.more.assign(specs.begin() + 1, specs.end());
+                                         return link.EpisodicRead(specs.front(), with_states);
+                                       });
 }
 
 }  // namespace engram::query::internal

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -80,6 +81,11 @@ Result<EpisodicApplyResult> ApplyEpisodic(ComputeLink& link, const EpisodicView&
                                           const std::vector<EpisodicOp>& ops,
                                           const std::vector<EpisodicText>& texts, bool checkpoint);
 Result<EpisodicReadResult> ReadEpisodic(ComputeLink& link, const EpisodicView& view,
+                                        const EpisodicReadParams& params);
+// Several memories read together (the hierarchical read, docs/episodic.md §5): the first
+// view's state, the others as params.more (which this sets). At least one view.
+Result<EpisodicReadResult> ReadEpisodic(ComputeLink& link,
+                                        std::span<const EpisodicView* const> views,
                                         const EpisodicReadParams& params);
 
 }  // namespace engram::query::internal

@@ -2,6 +2,7 @@
 // GENERATE … USING (§5.9): the episodic memory (Larimar; docs/episodic.md). The math runs in
 // the co-process; this file keeps the records of docs/format.md §11.
 #include <algorithm>
+#include <utility>
 
 #include <xxhash.h>
 
@@ -31,6 +32,12 @@ constexpr std::uint64_t kReferenceSeed = 1;
 
 RecordKey EntryKey(const std::string& memory, std::uint64_t id) {
   return RecordKey{memory, RecordKind::kEpisodicEntry, id};
+}
+
+// Ends a read snapshot before the statement commits: a commit that must grow the map waits
+// for every read transaction of this process to end, this statement's own included.
+void EndSnapshot(storage::ReadTxn& read) {
+  storage::ReadTxn ended = std::move(read);
 }
 
 // A status from the co-process, placed at `position` with the statement's context.
@@ -193,6 +200,7 @@ Result<StatementResult> Executor::WriteFacts(const WriteFactsStatement& write,
   ENGRAM_RETURN_IF_ERROR(AddEpisodicState(*link, *applied, checkpoint, std::move(op), header,
                                           write.memory.value, next));
   StatementResult result = internal::Named("WRITE");
+  EndSnapshot(read);
   ENGRAM_RETURN_IF_ERROR(FinishBatch(std::move(next), text, result));
   result.Add("id", header.next_id - write.facts.size())
       .Add("facts", std::uint64_t{write.facts.size()});
@@ -241,29 +249,52 @@ Result<StatementResult> Executor::ReadFacts(const ReadFactsStatement& statement,
   }
   ENGRAM_ASSIGN_OR_RETURN(ComputeLink * link, Link(position));
   ENGRAM_ASSIGN_OR_RETURN(storage::ReadTxn read, Read());
-  ENGRAM_ASSIGN_OR_RETURN(MemorySettings settings, BoundMemory(read, statement.memory, *link));
-  ENGRAM_ASSIGN_OR_RETURN(EpisodicView view, LoadEpisodic(read, statement.memory.value));
+  // The memories in order (the first's settings give the scope threshold); those without
+  // episodic records hold no facts and are left out of the read.
+  std::vector<const Name*> names = {&statement.memory};
+  for (const Name& more : statement.more) names.push_back(&more);
+  std::vector<EpisodicView> views;
+  std::vector<const Name*> read_names;
+  double scope_threshold = 0;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    ENGRAM_ASSIGN_OR_RETURN(MemorySettings settings, BoundMemory(read, *names[i], *link));
+    if (i == 0) scope_threshold = settings.scope_threshold;
+    ENGRAM_ASSIGN_OR_RETURN(EpisodicView view, LoadEpisodic(read, names[i]->value));
+    if (!view.exists()) continue;
+    views.push_back(std::move(view));
+    read_names.push_back(names[i]);
+  }
+  const bool several = !statement.more.empty();
   StatementResult result = internal::Named("READ");
   result.has_rows = true;
-  result.columns = {"id", "text", "score"};
-  if (!view.exists()) {
+  result.columns = several ? std::vector<std::string>{"memory", "id", "text", "score"}
+                           : std::vector<std::string>{"id", "text", "score"};
+  if (views.empty()) {
     result.Add("in_scope", false).Add("scope_score", 0.0);
     return result;
   }
   EpisodicReadParams params;
   params.queries = {statement.query.value};
   params.top_k = statement.top ? static_cast<std::uint32_t>(statement.top->value) : 5;
-  params.scope_threshold = settings.scope_threshold;
-  Result<EpisodicReadResult> recalled = internal::ReadEpisodic(*link, view, params);
+  params.scope_threshold = scope_threshold;
+  std::vector<const EpisodicView*> view_pointers;
+  for (const EpisodicView& view : views) view_pointers.push_back(&view);
+  Result<EpisodicReadResult> recalled = internal::ReadEpisodic(*link, view_pointers, params);
   if (!recalled.ok()) return At(recalled.status(), "READ", position);
   if (recalled->results.size() != 1) return InternalError("READ: one result per query expected");
   const EpisodicRecall& recall = recalled->results[0];
   result.Add("in_scope", recall.in_scope).Add("scope_score", recall.scope_score);
   for (std::size_t i = 0; i < recall.ids.size(); ++i) {
-    ENGRAM_ASSIGN_OR_RETURN(std::optional<EpisodicEntry> entry, view.Entry(recall.ids[i]));
+    const std::size_t m = recall.memories.empty() ? 0 : recall.memories[i];
+    if (m >= views.size()) return InternalError("READ: the co-process named an unknown memory");
+    ENGRAM_ASSIGN_OR_RETURN(std::optional<EpisodicEntry> entry, views[m].Entry(recall.ids[i]));
     if (!entry) return InternalError("READ: the co-process named a fact that is not live");
-    result.rows.push_back({Value(entry->id), Value(std::move(entry->text)),
-                           Value(i < recall.scores.size() ? recall.scores[i] : 0.0)});
+    std::vector<Value> row;
+    if (several) row.push_back(Value(read_names[m]->value));
+    row.push_back(Value(entry->id));
+    row.push_back(Value(std::move(entry->text)));
+    row.push_back(Value(i < recall.scores.size() ? recall.scores[i] : 0.0));
+    result.rows.push_back(std::move(row));
   }
   return result;
 }
@@ -334,6 +365,7 @@ Result<StatementResult> Executor::ForgetFacts(const ForgetTarget& target, std::s
   ENGRAM_RETURN_IF_ERROR(AddEpisodicState(*link, *applied, checkpoint, std::move(op), header,
                                           target.memory.value, next));
   StatementResult result = internal::Named("FORGET");
+  EndSnapshot(read);
   ENGRAM_RETURN_IF_ERROR(FinishBatch(std::move(next), text, result));
   if (target.purge.value) {
     Result<storage::Version> purged = store_.Purge(options_.tenant, target.memory.value, keys);

@@ -102,6 +102,9 @@ struct ReadFactsStatement {
   Name memory;
   Text query;
   std::optional<Count> top;
+  // READ m, m2, … 'q': further memories read together with `memory` (the hierarchical read);
+  // distinct names, at most kMaxUsingMemories in all.
+  std::vector<Name> more;
   friend bool operator==(const ReadFactsStatement&, const ReadFactsStatement&) = default;
 };
 

@@ -73,6 +73,31 @@ Result<StatementBody> StatementParser::ParseWrite() {
 Result<StatementBody> StatementParser::ParseRead() {
   ENGRAM_RETURN_IF_ERROR(Advance());
   ENGRAM_ASSIGN_OR_RETURN(Name memory, ParseName("a memory name", "after READ"));
+  // READ m, m2, … 'q': several memories read together (facts only).
+  std::vector<Name> more;
+  while (At(TokenKind::kComma)) {
+    ENGRAM_RETURN_IF_ERROR(Advance());
+    if (more.size() + 1 >= kMaxUsingMemories && AtName()) {
+      return ErrorHere(ErrorCode::kLimit,
+                       "more than " + std::to_string(kMaxUsingMemories) + " memories in one READ");
+    }
+    ENGRAM_ASSIGN_OR_RETURN(Name name, ParseName("a memory name", "after ','"));
+    bool twice = name.value == memory.value;
+    for (const Name& other : more) twice = twice || other.value == name.value;
+    if (twice) {
+      return Status::Error(ErrorCode::kSyntax, "memory '" + name.value + "' is named twice in READ",
+                           static_cast<std::int64_t>(name.position));
+    }
+    more.push_back(std::move(name));
+  }
+  if (!more.empty() && !AtString()) {
+    if (At(Keyword::kEdits) || At(Keyword::kContext)) {
+      return ErrorHere(ErrorCode::kSyntax,
+                       "READ … " + std::string(KeywordSpelling(current_.keyword)) +
+                           " reads one memory; several memories are read for facts only");
+    }
+    return Fail("a query string or ','", "after the memory name");
+  }
   enum class Target { kFacts, kEdits, kContext } target = Target::kFacts;
   if (At(Keyword::kEdits) || At(Keyword::kContext)) {
     target = At(Keyword::kEdits) ? Target::kEdits : Target::kContext;
@@ -80,7 +105,7 @@ Result<StatementBody> StatementParser::ParseRead() {
     ENGRAM_RETURN_IF_ERROR(Advance());
     if (!AtString()) return Fail("a query string", context);
   } else if (!AtString()) {
-    return Fail("a query string, EDITS or CONTEXT", "after the memory name");
+    return Fail("a query string, EDITS, CONTEXT or ','", "after the memory name");
   }
   ENGRAM_ASSIGN_OR_RETURN(Text query, ParseString("a query string", ""));
   std::optional<Count> top;
@@ -93,7 +118,8 @@ Result<StatementBody> StatementParser::ParseRead() {
   }
   switch (target) {
     case Target::kFacts:
-      return StatementBody(ReadFactsStatement{std::move(memory), std::move(query), top});
+      return StatementBody(
+          ReadFactsStatement{std::move(memory), std::move(query), top, std::move(more)});
     case Target::kEdits:
       return StatementBody(ReadEditsStatement{std::move(memory), std::move(query), top});
     case Target::kContext:

@@ -79,7 +79,9 @@ std::string Format(const WritePrefixStatement& s) {
          QuoteString(s.text.value);
 }
 std::string Format(const ReadFactsStatement& s) {
-  return "READ " + FormatName(s.memory.value) + " " + QuoteString(s.query.value) + Top(s.top);
+  std::string names = FormatName(s.memory.value);
+  for (const Name& more : s.more) names += ", " + FormatName(more.value);
+  return "READ " + names + " " + QuoteString(s.query.value) + Top(s.top);
 }
 std::string Format(const ReadEditsStatement& s) {
   return "READ " + FormatName(s.memory.value) + " EDITS " + QuoteString(s.query.value) + Top(s.top);

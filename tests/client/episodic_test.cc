@@ -284,6 +284,68 @@ TEST(EpisodicTest, RollbackRestoresReadsBitForBitWithMoreFactsThanSlots) {
   CheckRollbackIdentity(3);
 }
 
+TEST(EpisodicTest, SeveralMemoriesAreReadTogether) {
+  // The facts in three memories (a fourth has none): READ a, b, c ranks the facts of all of
+  // them by the successor memory's readout; each fact's own text finds it, in its memory.
+  TempDir dir;
+  auto db = OpenOrDie(dir.path() + "/db");
+  ASSERT_NE(db, nullptr);
+  const std::vector<std::string> names = {"a", "b", "c", "none"};
+  for (const std::string& name : names) Ok(*db, "CREATE MEMORY " + name + " WITH (slots = 4)");
+  for (std::size_t i = 0; i < kFacts.size(); ++i) {
+    Ok(*db, "WRITE " + names[i % 3] + " " + Quote(kFacts[i]));
+  }
+  for (std::size_t i = 0; i < kFacts.size(); ++i) {
+    StatementResult read = Ok(*db, "READ a, b, c, none " + Quote(kFacts[i]) + " TOP 3");
+    ASSERT_EQ(read.columns, (std::vector<std::string>{"memory", "id", "text", "score"}));
+    ASSERT_FALSE(read.rows.empty());
+    EXPECT_EQ(ValueToText(*read.Cell(0, "memory")), names[i % 3]) << kFacts[i];
+    EXPECT_EQ(ValueToText(*read.Cell(0, "text")), kFacts[i]);
+    EXPECT_EQ(ValueToText(*read.Find("in_scope")), "true");
+    // Scores are cosines, best first.
+    for (std::size_t r = 0; r < read.rows.size(); ++r) {
+      const double score = std::get<double>(*read.Cell(r, "score"));
+      EXPECT_LE(score, 1.0);
+      EXPECT_GE(score, -1.0);
+      if (r > 0) EXPECT_LE(score, std::get<double>(*read.Cell(r - 1, "score")));
+    }
+  }
+  // A question in other words finds its fact across memories (c holds the Eiffel Tower).
+  StatementResult question = Ok(*db, "READ a, b, c 'Which city is the Eiffel Tower in?' TOP 1");
+  EXPECT_EQ(ValueToText(*question.Cell(0, "text")), kFacts[1]);
+  EXPECT_EQ(ValueToText(*question.Cell(0, "memory")), "b");
+  // Out of scope everywhere.
+  EXPECT_FALSE(InScope(Ok(*db, "READ a, b, c 'The little dog ran after the red ball.'")));
+  // Reading one memory alone keeps its single-memory shape.
+  StatementResult alone = Ok(*db, "READ a " + Quote(kFacts[0]) + " TOP 1");
+  EXPECT_EQ(alone.columns, (std::vector<std::string>{"id", "text", "score"}));
+  // Errors: a memory named twice, several memories for EDITS, an unknown memory.
+  EXPECT_EQ(Err(*db, "READ a, b, a 'x'").code(), ErrorCode::kSyntax);
+  EXPECT_EQ(Err(*db, "READ a, b EDITS 'x'").code(), ErrorCode::kSyntax);
+  Status unknown = Err(*db, "READ a, ghost 'x'");
+  EXPECT_EQ(unknown.code(), ErrorCode::kNotFound);
+  EXPECT_EQ(unknown.position(), 8);
+}
+
+TEST(EpisodicTest, WritesThatGrowTheMapDoNotWaitForTheirOwnSnapshot) {
+  // A 1 MiB map and a checkpoint of ~0.5 MiB per WRITE: commits must grow the map while the
+  // statement that commits has read the memory. (They used to wait 10 s for the statement's own
+  // read snapshot and fail with MAPFULL.)
+  TempDir dir;
+  DatabaseOptions options = testing::TestOptions();
+  options.initial_map_bytes = 1u << 20;
+  auto db = OpenOrDie(dir.path() + "/db", options);
+  ASSERT_NE(db, nullptr);
+  for (const std::string memory : {"m", "n", "o", "p"}) {  // first writes grow it too
+    Ok(*db, "CREATE MEMORY " + memory + " WITH (slots = 16, checkpoint_every = 1)");
+    for (std::size_t i = 0; i < kFacts.size(); ++i) {
+      Ok(*db, "WRITE " + memory + " " + Quote(kFacts[i]));
+    }
+    Ok(*db, "FORGET " + memory + " ID 3");
+    EXPECT_EQ(TopId(Ok(*db, "READ " + memory + " " + Quote(kFacts[9]) + " TOP 1")), 10u);
+  }
+}
+
 TEST(EpisodicTest, GenerateUsingAnswersFromMemoryAndOutOfScopeIsThePlainModel) {
   TempDir dir;
   auto db = OpenOrDie(dir.path() + "/db");

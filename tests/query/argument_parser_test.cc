@@ -65,7 +65,7 @@ TEST(ArgumentParserTest, ALoneKeywordIsTheKeyword) {
   ASSERT_FALSE(statement.ok());
   EXPECT_EQ(statement.status().code(), ErrorCode::kSyntax);
   EXPECT_EQ(statement.status().message(),
-            "expected a query string, EDITS or CONTEXT after the memory name, found 'top'");
+            "expected a query string, EDITS, CONTEXT or ',' after the memory name, found 'top'");
   EXPECT_EQ(statement.status().position(), 11);  // "READ agent " is 11 bytes
 }
 

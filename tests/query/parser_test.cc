@@ -372,7 +372,7 @@ TEST(ParserTest, StatementReaderGoesOnAfterErrors) {
   ASSERT_FALSE(next.ok());
   EXPECT_EQ(next.status().position(), 18);
   EXPECT_EQ(next.status().message(),
-            "expected a query string, EDITS or CONTEXT after the memory name, found ';'");
+            "expected a query string, EDITS, CONTEXT or ',' after the memory name, found ';'");
   EXPECT_EQ(reader.offset(), 19u);
 
   next = reader.Next();  // WRITE m 'a;b' x;  the ';' inside the string is not the end

@@ -4,7 +4,8 @@
 //
 //   engram-episodic-eval [--data DIR] [--compute-binary FILE] [--slots K] [--limit N]
 //                        [--sizes 64,256,1024,1209,4096] [--gen-max 16] [--json FILE]
-//                        [--png FILE] [--db DIR] [--skip-capacity] [--skip-generate]
+//                        [--png FILE] [--db DIR] [--segment N] [--skip-capacity]
+//                        [--skip-generate]
 //
 // Phases (each in its own memory unless said; every WRITE is one fact, as an agent would):
 //  1. recall: all known_1000 facts ("prompt attribute") in memory `facts`; READ … TOP 1 with each
@@ -22,6 +23,9 @@
 //     memory given those n writes, so the sizes share one fill): the first N facts, beyond 1,209
 //     every fact then book sentences not among the unrelated queries. The point at the phase-1
 //     size is phase 1's measurement (same writes in the same order, so the same state).
+//  5. segments (with capacity): the same entries in memories of --segment entries each (512),
+//     read together by READ seg1, seg2, … — the hierarchical read (docs/episodic.md §5) — at
+//     each size above one segment.
 // Exit status: 0 every target met, 1 an error, 2 a usage error, 3 a target missed.
 // --limit N runs a subset: the first N facts, and at most N queries of each other kind. --data
 // defaults to ../shared/data beside the source tree; --db keeps the database there instead of a
@@ -64,10 +68,11 @@ Status WriteCurvePng(const EvalReport::Curve& curve, const std::string& path) {
 }
 
 Result<EvalOptions> ParseOptions(int argc, char** argv) {
-  ENGRAM_ASSIGN_OR_RETURN(Flags flags, Flags::Parse({argv + 1, argv + argc},
-                                                    {"data", "compute-binary", "slots", "limit",
-                                                     "sizes", "gen-max", "json", "png", "db"},
-                                                    {"skip-capacity", "skip-generate"}));
+  ENGRAM_ASSIGN_OR_RETURN(
+      Flags flags, Flags::Parse({argv + 1, argv + argc},
+                                {"data", "compute-binary", "slots", "limit", "sizes", "gen-max",
+                                 "json", "png", "db", "segment"},
+                                {"skip-capacity", "skip-generate"}));
   if (!flags.positional().empty()) return SyntaxError("unexpected " + flags.positional()[0]);
   EvalOptions o;
   o.data_dir = flags.String("data", std::string(ENGRAM_SOURCE_DIR) + "/../shared/data");
@@ -83,6 +88,10 @@ Result<EvalOptions> ParseOptions(int argc, char** argv) {
   if (limit > 0) o.limit = static_cast<std::size_t>(limit);
   ENGRAM_ASSIGN_OR_RETURN(std::int64_t gen_max, flags.Int("gen-max", o.gen_max));
   o.gen_max = static_cast<int>(gen_max);
+  ENGRAM_ASSIGN_OR_RETURN(std::int64_t segment,
+                          flags.Int("segment", static_cast<std::int64_t>(o.segment)));
+  if (segment < 1) return SyntaxError("--segment must be at least 1");
+  o.segment = static_cast<std::size_t>(segment);
   if (flags.Has("sizes")) {
     o.sizes.clear();
     const std::string list = flags.String("sizes");
@@ -149,6 +158,7 @@ int Run(const EvalOptions& options) {
     }
     if (options.capacity) {
       ENGRAM_RETURN_IF_ERROR(CapacityPhase(*db, in, options, &recall.recall, report));
+      ENGRAM_RETURN_IF_ERROR(SegmentPhase(*db, in, options, report));
       if (!options.png_path.empty() && !report.curves().empty()) {
         ENGRAM_RETURN_IF_ERROR(WriteCurvePng(report.curves().front(), options.png_path));
       }
@@ -177,7 +187,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr,
                  "usage: engram-episodic-eval [--data DIR] [--compute-binary FILE] [--slots K] "
                  "[--limit N] [--sizes 64,256,...] [--gen-max N] [--json FILE] [--png FILE] "
-                 "[--db DIR] [--skip-capacity] [--skip-generate]\n");
+                 "[--db DIR] [--segment N] [--skip-capacity] [--skip-generate]\n");
     return 2;
   }
   return engram::tools::Run(*options);

@@ -66,6 +66,24 @@ Result<Recall> MeasureRecall(Database& db, const std::string& memory, const Fact
   return r;
 }
 
+// The entries of the capacity phases: the facts in use, then book sentences that are not
+// unrelated queries, up to the largest size.
+std::vector<std::string> CapacityEntries(const Inputs& in, const EvalOptions& options) {
+  std::set<std::size_t> unrelated(in.books.unrelated.begin(), in.books.unrelated.end());
+  std::vector<std::string> entries;
+  for (std::size_t i = 0; i < in.facts; ++i) entries.push_back(in.set.facts[i].Sentence());
+  const std::size_t largest = *std::max_element(options.sizes.begin(), options.sizes.end());
+  for (std::size_t c : in.books.candidates) {
+    if (entries.size() >= largest) break;
+    if (unrelated.count(c) == 0) entries.push_back(in.books.sentences[c].text);
+  }
+  return entries;
+}
+
+double Rate(std::size_t hits, std::size_t total) {
+  return total == 0 ? 0.0 : static_cast<double>(hits) / static_cast<double>(total);
+}
+
 }  // namespace
 
 // Phase 1: all facts, then the three kinds of queries.
@@ -219,14 +237,7 @@ Status CapacityPhase(Database& db, const Inputs& in, const EvalOptions& options,
                      const Recall* phase1, EvalReport& report) {
   Stopwatch watch;
   ENGRAM_RETURN_IF_ERROR(RunOne(db, CreateStatement("capacity", options)).status());
-  std::set<std::size_t> unrelated(in.books.unrelated.begin(), in.books.unrelated.end());
-  std::vector<std::string> entries;  // facts, then filler
-  for (std::size_t i = 0; i < in.facts; ++i) entries.push_back(in.set.facts[i].Sentence());
-  const std::size_t largest = *std::max_element(options.sizes.begin(), options.sizes.end());
-  for (std::size_t c : in.books.candidates) {
-    if (entries.size() >= largest) break;
-    if (unrelated.count(c) == 0) entries.push_back(in.books.sentences[c].text);
-  }
+  const std::vector<std::string> entries = CapacityEntries(in, options);
   std::vector<std::size_t> sizes = options.sizes;
   std::sort(sizes.begin(), sizes.end());
   std::size_t written = 0;
@@ -248,16 +259,54 @@ Status CapacityPhase(Database& db, const Inputs& in, const EvalOptions& options,
       ENGRAM_ASSIGN_OR_RETURN(
           r, MeasureRecall(db, "capacity", in.set, std::min(n, in.facts), options.limit));
     }
-    auto rate = [](std::size_t h, std::size_t t) {
-      return t == 0 ? 0.0 : static_cast<double>(h) / static_cast<double>(t);
-    };
     report.CurvePoint("capacity", {"prompt@1", "paraphrase@1"}, static_cast<double>(n),
-                      {rate(r.prompt_hits, r.prompt_total), rate(r.para_hits, r.para_total)});
+                      {Rate(r.prompt_hits, r.prompt_total), Rate(r.para_hits, r.para_total)});
     std::fprintf(stderr, "capacity N=%zu: prompt@1 %.4f paraphrase@1 %.4f (%.1f s)\n", n,
-                 rate(r.prompt_hits, r.prompt_total), rate(r.para_hits, r.para_total),
+                 Rate(r.prompt_hits, r.prompt_total), Rate(r.para_hits, r.para_total),
                  watch.Seconds());
   }
   report.Value("time", "4 capacity: " + std::to_string(written) + " WRITEs + READs",
+               watch.Seconds(), "s");
+  return Status::Ok();
+}
+
+Status SegmentPhase(Database& db, const Inputs& in, const EvalOptions& options,
+                    EvalReport& report) {
+  Stopwatch watch;
+  const std::vector<std::string> entries = CapacityEntries(in, options);
+  std::vector<std::size_t> sizes = options.sizes;
+  std::sort(sizes.begin(), sizes.end());
+  std::string memories;  // "seg1, seg2, …": the memories created so far
+  std::size_t written = 0, segments = 0;
+  for (std::size_t n : sizes) {
+    n = std::min(n, entries.size());
+    if (n <= options.segment || n <= written) continue;
+    for (; written < n; ++written) {
+      if (written % options.segment == 0) {
+        const std::string name = "seg" + std::to_string(++segments);
+        ENGRAM_RETURN_IF_ERROR(RunOne(db, CreateStatement(name, options)).status());
+        memories += (memories.empty() ? "" : ", ") + name;
+      }
+      ENGRAM_RETURN_IF_ERROR(
+          WriteFact(db, "seg" + std::to_string(segments), entries[written]).status());
+    }
+    Stopwatch reads;
+    ENGRAM_ASSIGN_OR_RETURN(
+        Recall r, MeasureRecall(db, memories, in.set, std::min(n, in.facts), options.limit));
+    const std::string at = "N " + std::to_string(n) + " in " + std::to_string(segments) +
+                           " memories of " + std::to_string(options.segment);
+    report.Value("5 segments", "READ mean, " + at,
+                 reads.Seconds() * 1e3 / static_cast<double>(r.prompt_total + r.para_total), "ms");
+    report.Value("5 segments", "prompt@1, " + at, Rate(r.prompt_hits, r.prompt_total), "");
+    report.Value("5 segments", "paraphrase@1, " + at, Rate(r.para_hits, r.para_total), "");
+    report.CurvePoint("segments", {"prompt@1", "paraphrase@1"}, static_cast<double>(n),
+                      {Rate(r.prompt_hits, r.prompt_total), Rate(r.para_hits, r.para_total)});
+    std::fprintf(stderr,
+                 "segments N=%zu (%zu memories): prompt@1 %.4f paraphrase@1 %.4f (%.1f s)\n", n,
+                 segments, Rate(r.prompt_hits, r.prompt_total), Rate(r.para_hits, r.para_total),
+                 watch.Seconds());
+  }
+  report.Value("time", "5 segments: " + std::to_string(written) + " WRITEs + READs",
                watch.Seconds(), "s");
   return Status::Ok();
 }

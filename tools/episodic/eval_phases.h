@@ -26,6 +26,7 @@ struct EvalOptions {
   std::size_t limit = std::numeric_limits<std::size_t>::max();
   int gen_max = 16;
   std::vector<std::size_t> sizes = {64, 256, 1024, 1209, 4096};
+  std::size_t segment = 512;  // facts per memory in phase 5
   bool capacity = true, generate = true;
 };
 
@@ -72,6 +73,10 @@ Status GeneratePhase(Database& db, const Inputs& in, const std::vector<bool>& fo
 // recall at in.facts entries, reused instead of measured again. Adds the curve "capacity".
 Status CapacityPhase(Database& db, const Inputs& in, const EvalOptions& options,
                      const Recall* phase1, EvalReport& report);
+// Phase 5: the capacity phase's entries written into memories of options.segment entries each
+// (`seg1`, `seg2`, …), read together (READ seg1, seg2, … 'q': the hierarchical read) at each
+// size above one segment. Adds the curve "segments".
+Status SegmentPhase(Database& db, const Inputs& in, const EvalOptions& options, EvalReport& report);
 
 }  // namespace engram::tools
 

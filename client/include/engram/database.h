@@ -28,6 +28,7 @@
 #define ENGRAM_DATABASE_H_
 
 #include <atomic>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -55,6 +56,9 @@ struct DatabaseOptions {
   std::string compute_binary;
   // Extra arguments for a spawned co-process, e.g. {"--device", "cuda"}.
   std::vector<std::string> compute_args;
+  // The size the database's memory map starts at, in bytes (0: 1 GiB). The map doubles when it
+  // fills, so this only sets how early the first growth comes (docs/format.md).
+  std::uint64_t initial_map_bytes = 0;
   // SHOW STATS reports only the session's tenant (its memories and records), none of the
   // database-wide counters that reveal other tenants' activity. engramd sets it.
   bool tenant_scoped_stats = false;
