@@ -33,6 +33,8 @@ struct Database::Impl {
   query::LinkOptions link_options;
 
   std::mutex mutex;  // guards link and fingerprint
+  // Serialises the sessions' read-then-write statements (query::ExecutorOptions).
+  std::mutex statement_writes;
   std::unique_ptr<query::ComputeLink> link;
   std::string fingerprint;  // bound model; "" until first used
 
@@ -66,6 +68,7 @@ struct Database::Impl {
       return fingerprint;
     };
     executor_options.compute = [this] { return Compute(); };
+    executor_options.write_serializer = &statement_writes;
     return executor_options;
   }
 };

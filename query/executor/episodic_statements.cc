@@ -186,7 +186,7 @@ Result<StatementResult> Executor::WriteFacts(const WriteFactsStatement& write,
       internal::ApplyEpisodic(*link, view, {internal::WireOp(op)}, texts, checkpoint);
   if (!applied.ok()) return At(applied.status(), "WRITE", position);
 
-  storage::WriteBatch next = StartBatch();
+  storage::WriteBatch next = StartBatch(read.head());
   for (std::size_t i = 0; i < write.facts.size(); ++i) {
     storage::RecordData entry;
     entry.text = write.facts[i].value;
@@ -356,7 +356,7 @@ Result<StatementResult> Executor::ForgetFacts(const ForgetTarget& target, std::s
       internal::ApplyEpisodic(*link, view, {internal::WireOp(op)}, {}, checkpoint);
   if (!applied.ok()) return At(applied.status(), "FORGET", position);
 
-  storage::WriteBatch next = StartBatch();
+  storage::WriteBatch next = StartBatch(read.head());
   std::vector<RecordKey> keys;
   for (const EpisodicEntry& entry : forgotten) {
     keys.push_back(EntryKey(target.memory.value, entry.id));

@@ -92,8 +92,12 @@ Result<StatementResult> Executor::ExecuteStatement(const Statement& statement,
                                                    const StatementHooks& hooks) {
   const std::string_view text = statement.SourceText(source);
   const StatementBody& body = statement.body;
-  if (const auto* s = std::get_if<CreateMemoryStatement>(&body)) return CreateMemory(*s, text);
-  if (const auto* s = std::get_if<DropMemoryStatement>(&body)) return DropMemory(*s, text);
+  if (const auto* s = std::get_if<CreateMemoryStatement>(&body)) {
+    return Serialized([&] { return CreateMemory(*s, text); });
+  }
+  if (const auto* s = std::get_if<DropMemoryStatement>(&body)) {
+    return Serialized([&] { return DropMemory(*s, text); });
+  }
   if (std::holds_alternative<ShowMemoriesStatement>(body)) return ShowMemories();
   if (const auto* s = std::get_if<ShowSnapshotsStatement>(&body)) return ShowSnapshots(*s);
   if (std::holds_alternative<ShowStatsStatement>(body)) return ShowStats();
@@ -111,16 +115,20 @@ Result<StatementResult> Executor::ExecuteStatement(const Statement& statement,
     if (!s->prefix_memory) return Generate(*s, statement.begin, hooks);
   }
   if (const auto* s = std::get_if<WriteFactsStatement>(&body)) {
-    return WriteFacts(*s, text, statement.begin);
+    return Serialized([&] { return WriteFacts(*s, text, statement.begin); });
   }
   if (const auto* s = std::get_if<ReadFactsStatement>(&body)) return ReadFacts(*s, statement.begin);
   if (const auto* s = std::get_if<ForgetFactStatement>(&body)) {
-    return ForgetFacts(ForgetTarget{s->memory, s->fact, std::nullopt, s->purge}, text,
-                       statement.begin);
+    return Serialized([&] {
+      return ForgetFacts(ForgetTarget{s->memory, s->fact, std::nullopt, s->purge}, text,
+                         statement.begin);
+    });
   }
   if (const auto* s = std::get_if<ForgetFactIdStatement>(&body)) {
-    return ForgetFacts(ForgetTarget{s->memory, std::nullopt, s->id, s->purge}, text,
-                       statement.begin);
+    return Serialized([&] {
+      return ForgetFacts(ForgetTarget{s->memory, std::nullopt, s->id, s->purge}, text,
+                         statement.begin);
+    });
   }
   return NotBuilt(statement);
 }
@@ -245,9 +253,26 @@ Result<std::vector<Executor::LiveKey>> Executor::LiveKeys(const storage::ReadTxn
   return keys;
 }
 
-storage::WriteBatch Executor::StartBatch() const {
+storage::WriteBatch Executor::StartBatch(storage::Version snapshot) const {
   if (txn_) return txn_->batch;
-  return storage::WriteBatch(options_.tenant);
+  storage::WriteBatch batch(options_.tenant);
+  batch.ExpectUnchangedSince(snapshot);
+  return batch;
+}
+
+Result<StatementResult> Executor::Serialized(
+    const std::function<Result<StatementResult>()>& statement) {
+  if (txn_) return statement();
+  constexpr int kMaxAttempts = 16;
+  std::unique_lock<std::mutex> lock;
+  if (options_.write_serializer != nullptr) {
+    lock = std::unique_lock<std::mutex>(*options_.write_serializer);
+  }
+  for (int attempt = 1;; ++attempt) {
+    commit_conflicted_ = false;
+    Result<StatementResult> result = statement();
+    if (result.ok() || !commit_conflicted_ || attempt == kMaxAttempts) return result;
+  }
 }
 
 Status Executor::FinishBatch(storage::WriteBatch batch, std::string_view text,
@@ -258,8 +283,12 @@ Status Executor::FinishBatch(storage::WriteBatch batch, std::string_view text,
     result.Add("version", std::monostate{}).Add("pending", true);
     return Status::Ok();
   }
-  ENGRAM_ASSIGN_OR_RETURN(storage::Version version, store_.Commit(batch, text));
-  result.Add("version", version);
+  Result<storage::Version> version = store_.Commit(batch, text);
+  if (!version.ok()) {
+    commit_conflicted_ = version.status().code() == ErrorCode::kConflict;
+    return version.status();
+  }
+  result.Add("version", *version);
   return Status::Ok();
 }
 

@@ -30,6 +30,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -60,6 +61,14 @@ struct ExecutorOptions {
   // SHOW STATS: only the tenant's own counts (tenant, memories, memory_records), without the
   // store-wide ones (a multi-tenant server must not reveal other tenants' activity).
   bool tenant_scoped_stats = false;
+  // Serialises, across the sessions that share it, the span from the first read to the commit
+  // of autocommit statements that read the store before writing it (WRITE, FORGET, CREATE and
+  // DROP MEMORY): two sessions writing one memory then never race (the second reads what the
+  // first committed). Unset: optimistic only — such a statement's commit expects its memory
+  // unchanged since its read, and a statement that loses the race runs again (up to 16 times)
+  // before it reports CONFLICT. Transactions are optimistic either way (COMMIT may report
+  // CONFLICT). Must outlive the executor.
+  std::mutex* write_serializer = nullptr;
 };
 
 // Per-call observers of a statement's progress. Both are optional.
@@ -124,10 +133,18 @@ class Executor {
   Result<std::vector<LiveKey>> LiveKeys(const storage::ReadTxn& read,
                                         const std::string& memory) const;
   // The batch a statement extends: a copy of the transaction's, or an empty one.
-  storage::WriteBatch StartBatch() const;
+  // The batch a statement writes: the open transaction's, or a new one whose commit expects
+  // the memories it touches unchanged since `snapshot` (the version the statement read).
+  storage::WriteBatch StartBatch(storage::Version snapshot) const;
+  // Runs an autocommit read-then-write statement under options_.write_serializer, again when
+  // its commit lost a race (see ExecutorOptions::write_serializer).
+  Result<StatementResult> Serialized(const std::function<Result<StatementResult>()>& statement);
   // Commits `batch` (outside a transaction) or makes it the transaction's batch; adds
   // "version" (null and "pending": true inside a transaction) to `result`.
   Status FinishBatch(storage::WriteBatch batch, std::string_view text, StatementResult& result);
+  // Set by FinishBatch when an autocommit commit failed with CONFLICT (another session changed
+  // the memory after this statement read it).
+  bool commit_conflicted_ = false;
   // CONFLICT at `position` when a transaction is open.
   Status ForbidInTransaction(std::string_view what, std::size_t position) const;
 

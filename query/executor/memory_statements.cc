@@ -22,8 +22,10 @@ Result<StatementResult> Executor::CreateMemory(const CreateMemoryStatement& crea
                                                std::string_view text) {
   ENGRAM_ASSIGN_OR_RETURN(std::vector<ResolvedOption> options,
                           ResolveMemoryOptions(create.options));
+  storage::Version snapshot = 0;
   auto exists_now = [&]() -> Result<bool> {
     ENGRAM_ASSIGN_OR_RETURN(storage::ReadTxn read, Read());
+    snapshot = read.head();
     return MemoryExists(read, create.memory.value);
   };
   ENGRAM_ASSIGN_OR_RETURN(bool exists, exists_now());
@@ -38,7 +40,7 @@ Result<StatementResult> Executor::CreateMemory(const CreateMemoryStatement& crea
   data.attrs.resize(attrs.size());
   std::transform(attrs.begin(), attrs.end(), data.attrs.begin(),
                  [](char c) { return static_cast<std::byte>(c); });
-  storage::WriteBatch batch = StartBatch();
+  storage::WriteBatch batch = StartBatch(snapshot);
   ENGRAM_RETURN_IF_ERROR(
       batch.Put(RecordKey{create.memory.value, RecordKind::kMemory, 0}, std::move(data)));
   StatementResult result = Named("CREATE MEMORY");
@@ -73,8 +75,10 @@ Result<StatementResult> Executor::DropMemory(const DropMemoryStatement& drop,
     result.Add("version", *version).Add("records", std::uint64_t{live.size()});
     return result;
   }
+  storage::Version snapshot = 0;
   auto collect = [&]() -> Result<std::vector<LiveKey>> {  // the snapshot ends before the write
     ENGRAM_ASSIGN_OR_RETURN(storage::ReadTxn read, Read());
+    snapshot = read.head();
     ENGRAM_RETURN_IF_ERROR(RequireMemory(read, memory));
     return LiveKeys(read, memory.value);
   };
@@ -83,7 +87,7 @@ Result<StatementResult> Executor::DropMemory(const DropMemoryStatement& drop,
   for (const LiveKey& key : live) {
     if (!key.stored) pending_only.insert(key.key);
   }
-  storage::WriteBatch batch = StartBatch();
+  storage::WriteBatch batch = StartBatch(snapshot);
   if (!pending_only.empty()) {
     for (const RecordKey& key : pending_only) batch.Erase(key);
   }
