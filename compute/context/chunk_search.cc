@@ -140,8 +140,8 @@ Result<ChunkKeyStore> ChunkKeyStore::Create(const ChunkStoreOptions& options) {
     return SyntaxError("threads must be 0 (the intra-op pool) or more, got " +
                        Str(options.threads));
   }
-  if (limits.max_k < 1 || limits.max_queries < 1) {
-    return SyntaxError("the limits max_k and max_queries must be at least 1");
+  if (limits.max_k < 1 || limits.max_queries < 1 || limits.max_hits < 1) {
+    return SyntaxError("the limits max_k, max_queries and max_hits must be at least 1");
   }
   try {
     auto state = std::make_unique<State>();
@@ -275,13 +275,17 @@ int SearchThreads(int configured) {
 
 // Validates the shared arguments of Search and SearchHeads; `range` is resolved in place.
 Status CheckSearch(const ChunkStoreOptions& o, std::int64_t first, std::int64_t end,
-                   std::int64_t queries_per_head, std::int64_t k,
+                   std::int64_t heads, std::int64_t queries_per_head, std::int64_t k,
                    std::optional<ChunkRange>& range) {
   if (k < 1) return SyntaxError("k must be at least 1, got " + Str(k));
   if (k > o.limits.max_k) {
     return LimitError("k " + Str(k) + " exceeds the configured limit of " + Str(o.limits.max_k));
   }
   ENGRAM_RETURN_IF_ERROR(CheckPositive(queries_per_head, o.limits.max_queries, "queries"));
+  if (heads * queries_per_head * k > o.limits.max_hits) {
+    return LimitError(Str(heads * queries_per_head) + " queries x k " + Str(k) +
+                      " exceed the configured limit of " + Str(o.limits.max_hits) + " hits");
+  }
   if (!range) range = ChunkRange{first, end};
   if (range->begin > range->end || range->begin < first || range->end > end) {
     return SyntaxError("chunk range [" + Str(range->begin) + ", " + Str(range->end) +
@@ -327,11 +331,13 @@ std::vector<ChunkSearchResult> RunSearch(const Ring& ring, int configured_thread
     // The batch kernel reads the queries transposed, padded with zero columns.
     job.padded =
         (job.count + internal::kTileLanes - 1) / internal::kTileLanes * internal::kTileLanes;
-    job.transposed = internal::AllocateFloats(d * job.padded);
-    float* qt = job.transposed.get();
-    std::fill_n(qt, d * job.padded, 0.0f);
-    for (std::int64_t q = 0; q < job.count; ++q) {
-      for (std::int64_t i = 0; i < d; ++i) qt[i * job.padded + q] = job.queries[q * d + i];
+    if (job.count >= internal::kBatchQueries) {
+      job.transposed = internal::AllocateFloats(d * job.padded);
+      float* qt = job.transposed.get();
+      std::fill_n(qt, d * job.padded, 0.0f);
+      for (std::int64_t q = 0; q < job.count; ++q) {
+        for (std::int64_t i = 0; i < d; ++i) qt[i * job.padded + q] = job.queries[q * d + i];
+      }
     }
   }
 
@@ -404,7 +410,7 @@ Result<ChunkSearchResult> ChunkKeyStore::Search(std::int64_t head, std::span<con
     return SyntaxError("queries hold " + Str(size) + " values, not a whole number of rows of " +
                        Str(ring.d));
   }
-  ENGRAM_RETURN_IF_ERROR(CheckSearch(o, ring.first, ring.end, size / ring.d, k, range));
+  ENGRAM_RETURN_IF_ERROR(CheckSearch(o, ring.first, ring.end, 1, size / ring.d, k, range));
   ENGRAM_RETURN_IF_ERROR(CheckValues(queries, ring.d, "query"));
   try {
     std::vector<HeadJob> jobs(1);
@@ -429,7 +435,7 @@ Result<std::vector<ChunkSearchResult>> ChunkKeyStore::SearchHeads(
                        Str(o.heads) + " heads x " + Str(ring.d));
   }
   const std::int64_t per_head = size / width;
-  ENGRAM_RETURN_IF_ERROR(CheckSearch(o, ring.first, ring.end, per_head, k, range));
+  ENGRAM_RETURN_IF_ERROR(CheckSearch(o, ring.first, ring.end, o.heads, per_head, k, range));
   ENGRAM_RETURN_IF_ERROR(CheckValues(queries, ring.d, "query"));
   try {
     std::vector<HeadJob> jobs(static_cast<std::size_t>(o.heads));

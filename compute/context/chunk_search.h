@@ -50,6 +50,8 @@ struct ChunkSearchLimits {
   std::int64_t max_chunks = 1LL << 26;  // the largest capacity a store may be given
   std::int64_t max_k = 4096;
   std::int64_t max_queries = 65536;  // per head per search
+  // Queries x k of one search, all heads together: bounds the result and the per-thread lists.
+  std::int64_t max_hits = 1LL << 24;
 };
 
 struct ChunkStoreOptions {
@@ -122,13 +124,14 @@ class ChunkKeyStore {
   // Top-k of each query of `queries` ([n x head_dim] row-major, n >= 1) against head `head`'s
   // keys of the chunks in `range` (default: all live chunks; it must lie within them). SYNTAX
   // for a bad head, range, k < 1, a size that is not a whole number of queries or a bad value;
-  // LIMIT for k or n beyond the limits or exhausted memory.
+  // LIMIT for k, n or n x k beyond the limits, or exhausted memory.
   Result<ChunkSearchResult> Search(std::int64_t head, std::span<const float> queries,
                                    std::int64_t k,
                                    std::optional<ChunkRange> range = std::nullopt) const;
 
   // Search for every head at once (one parallel pass): `queries` is [heads x n x head_dim], the
-  // result holds one ChunkSearchResult per head. Same errors as Search.
+  // result holds one ChunkSearchResult per head. Same errors as Search; LIMIT also when
+  // heads x n x k exceeds max_hits.
   Result<std::vector<ChunkSearchResult>> SearchHeads(
       std::span<const float> queries, std::int64_t k,
       std::optional<ChunkRange> range = std::nullopt) const;

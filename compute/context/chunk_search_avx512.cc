@@ -24,22 +24,30 @@
 #pragma GCC push_options
 #pragma GCC target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma")
 // GCC 12 reports the `_mm512_undefined_*` placeholder inside its own unpack and shuffle
-// intrinsics as maybe-uninitialized once they are inlined (a false positive).
+// intrinsics as (maybe) uninitialized once they are inlined (a false positive).
 #pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 
 namespace engram::compute::context::internal {
 namespace {
 
-constexpr std::int64_t kBatchQueries = 16;  // from here on, queries go in lanes
-constexpr std::int64_t kKeyTile = 64;       // keys transposed at once (keys in lanes)
-constexpr int kMicroKeys = 12;              // keys per micro tile (queries in lanes)
+constexpr std::int64_t kKeyTile = 64;  // keys transposed at once (keys in lanes)
+constexpr int kMicroKeys = 12;         // keys per micro tile (queries in lanes)
 constexpr std::int64_t kKeyBlockBytes = 256 * 1024;
 constexpr std::int64_t kPrefetchTiles = 4;  // keys-in-lanes: tiles fetched ahead
 
 // ------------------------------------------------------------------------------------------
 // Keys in lanes
 // ------------------------------------------------------------------------------------------
+
+// 64-bit interleaves of float registers (pairs of floats move together).
+inline __m512 UnpackLo64(__m512 a, __m512 b) {
+  return _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(a), _mm512_castps_pd(b)));
+}
+inline __m512 UnpackHi64(__m512 a, __m512 b) {
+  return _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(a), _mm512_castps_pd(b)));
+}
 
 // r[i] = row i (16 floats) becomes r[j] = column j (element i = old r[i][j]).
 inline void Transpose16x16(__m512 r[16]) {
@@ -51,14 +59,10 @@ inline void Transpose16x16(__m512 r[16]) {
   // u[4g + c], in 128-bit lane L: column 4L + c of rows 4g .. 4g + 3.
   __m512 u[16];
   for (int g = 0; g < 4; ++g) {
-    const __m512d lo_a = _mm512_castps_pd(t[4 * g]);
-    const __m512d lo_b = _mm512_castps_pd(t[4 * g + 2]);
-    const __m512d hi_a = _mm512_castps_pd(t[4 * g + 1]);
-    const __m512d hi_b = _mm512_castps_pd(t[4 * g + 3]);
-    u[4 * g] = _mm512_castpd_ps(_mm512_unpacklo_pd(lo_a, lo_b));
-    u[4 * g + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(lo_a, lo_b));
-    u[4 * g + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(hi_a, hi_b));
-    u[4 * g + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(hi_a, hi_b));
+    u[4 * g] = UnpackLo64(t[4 * g], t[4 * g + 2]);
+    u[4 * g + 1] = UnpackHi64(t[4 * g], t[4 * g + 2]);
+    u[4 * g + 2] = UnpackLo64(t[4 * g + 1], t[4 * g + 3]);
+    u[4 * g + 3] = UnpackHi64(t[4 * g + 1], t[4 * g + 3]);
   }
   for (int c = 0; c < 4; ++c) {
     const __m512 v0 = _mm512_shuffle_f32x4(u[c], u[4 + c], 0x44);
@@ -93,22 +97,67 @@ inline void TransposeKeys(const float* keys, std::int64_t n, std::int64_t d, flo
   }
 }
 
-// Offers the lanes set in `hits` (bit l = key l of the tile) in ascending key order.
-__attribute__((noinline)) void OfferKeyLanes(const __m512 acc[4], std::uint64_t hits,
-                                             std::int64_t query, std::int64_t chunk0,
-                                             TopKLists& lists) {
-  alignas(64) float scores[kKeyTile];
-  for (int v = 0; v < 4; ++v) _mm512_store_ps(scores + 16 * v, acc[v]);
-  while (hits != 0) {
-    const int l = __builtin_ctzll(hits);
-    hits &= hits - 1;
-    lists.Offer(query, scores[l], chunk0 + l);
+// head_dim 8 (stories260K): a register holds two whole keys, so 16 keys are 8 contiguous
+// loads, and three shuffle stages (24 shuffles instead of 64) give the 8 columns, with the
+// keys in the lane order kLaneKey8 rather than in order: tile[j * 64 + 16 s + l] = element j
+// of key 16 s + kLaneKey8[l]; keys >= n are 0.
+constexpr int kLaneKey8[16] = {0, 2, 4, 6, 1, 3, 5, 7, 8, 10, 12, 14, 9, 11, 13, 15};
+
+inline void TransposeKeys8(const float* keys, std::int64_t n, float* tile) {
+  for (std::int64_t s = 0; s < kKeyTile / 16; ++s) {
+    const std::int64_t row0 = s * 16;
+    __m512 v[8];  // v[p] = keys row0 + 2p and row0 + 2p + 1
+    for (int p = 0; p < 8; ++p) {
+      const std::int64_t floats = std::clamp<std::int64_t>((n - row0 - 2 * p) * 8, 0, 16);
+      const auto mask = static_cast<__mmask16>((1u << floats) - 1);
+      v[p] = _mm512_maskz_loadu_ps(mask, keys + (row0 + 2 * p) * 8);
+    }
+    // x[4h + e]: element e (128-bit lanes 0, 2) and e + 4 (lanes 1, 3) of the 8 keys of half h.
+    __m512 x[8];
+    for (int h = 0; h < 2; ++h) {
+      const __m512 lo_a = _mm512_unpacklo_ps(v[4 * h], v[4 * h + 1]);
+      const __m512 hi_a = _mm512_unpackhi_ps(v[4 * h], v[4 * h + 1]);
+      const __m512 lo_b = _mm512_unpacklo_ps(v[4 * h + 2], v[4 * h + 3]);
+      const __m512 hi_b = _mm512_unpackhi_ps(v[4 * h + 2], v[4 * h + 3]);
+      x[4 * h] = UnpackLo64(lo_a, lo_b);
+      x[4 * h + 1] = UnpackHi64(lo_a, lo_b);
+      x[4 * h + 2] = UnpackLo64(hi_a, hi_b);
+      x[4 * h + 3] = UnpackHi64(hi_a, hi_b);
+    }
+    for (int e = 0; e < 4; ++e) {
+      _mm512_store_ps(tile + e * kKeyTile + row0, _mm512_shuffle_f32x4(x[e], x[4 + e], 0x88));
+      _mm512_store_ps(tile + (e + 4) * kKeyTile + row0, _mm512_shuffle_f32x4(x[e], x[4 + e], 0xDD));
+    }
   }
 }
 
-void ScoreKeyTile(const float* tile, std::int64_t d, std::int64_t n, const QueryBlock& queries,
-                  std::int64_t chunk0, TopKLists& lists) {
-  const std::uint64_t valid = n >= kKeyTile ? ~std::uint64_t{0} : (std::uint64_t{1} << n) - 1;
+// Offers the lanes set in `hits` (bit 16 s + l = lane l of register s) in ascending key order;
+// lane l of register s holds key 16 s + lane_key[l] (l itself when lane_key is null).
+__attribute__((noinline)) void OfferKeyLanes(const __m512 acc[4], std::uint64_t hits,
+                                             const int* lane_key, std::int64_t query,
+                                             std::int64_t chunk0, TopKLists& lists) {
+  alignas(64) float lanes[kKeyTile];
+  for (int v = 0; v < 4; ++v) _mm512_store_ps(lanes + 16 * v, acc[v]);
+  float scores[kKeyTile];
+  std::uint64_t keys = 0;
+  while (hits != 0) {
+    const int l = __builtin_ctzll(hits);
+    hits &= hits - 1;
+    const int key = lane_key == nullptr ? l : (l & ~15) + lane_key[l & 15];
+    scores[key] = lanes[l];
+    keys |= std::uint64_t{1} << key;
+  }
+  while (keys != 0) {
+    const int key = __builtin_ctzll(keys);
+    keys &= keys - 1;
+    lists.Offer(query, scores[key], chunk0 + key);
+  }
+}
+
+// Each query's four 16-lane fma chains over a transposed tile; `valid` marks the lanes that
+// hold keys.
+void ScoreKeyTile(const float* tile, std::int64_t d, std::uint64_t valid, const int* lane_key,
+                  const QueryBlock& queries, std::int64_t chunk0, TopKLists& lists) {
   for (std::int64_t q = 0; q < queries.count; ++q) {
     const float* query = queries.rows + q * d;
     __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(),
@@ -116,8 +165,9 @@ void ScoreKeyTile(const float* tile, std::int64_t d, std::int64_t n, const Query
     for (std::int64_t j = 0; j < d; ++j) {
       const __m512 qj = _mm512_set1_ps(query[j]);
       const float* row = tile + j * kKeyTile;
-      for (int v = 0; v < 4; ++v)
+      for (int v = 0; v < 4; ++v) {
         acc[v] = _mm512_fmadd_ps(qj, _mm512_load_ps(row + 16 * v), acc[v]);
+      }
     }
     const __m512 threshold = _mm512_set1_ps(lists.thresholds()[q]);
     std::uint64_t hits = 0;
@@ -125,29 +175,46 @@ void ScoreKeyTile(const float* tile, std::int64_t d, std::int64_t n, const Query
       hits |= std::uint64_t{_mm512_cmp_ps_mask(acc[v], threshold, _CMP_GT_OQ)} << (16 * v);
     }
     hits &= valid;
-    if (hits != 0) [[unlikely]]
-      OfferKeyLanes(acc, hits, q, chunk0, lists);
+    if (hits != 0) [[unlikely]] {
+      OfferKeyLanes(acc, hits, lane_key, q, chunk0, lists);
+    }
   }
+}
+
+// The lanes of a tile holding keys 0 .. n - 1.
+std::uint64_t ValidLanes(std::int64_t n, const int* lane_key) {
+  if (n >= kKeyTile) return ~std::uint64_t{0};
+  std::uint64_t valid = 0;
+  for (int l = 0; l < kKeyTile; ++l) {
+    const int key = lane_key == nullptr ? l : (l & ~15) + lane_key[l & 15];
+    if (key < n) valid |= std::uint64_t{1} << l;
+  }
+  return valid;
 }
 
 void ScanKeysInLanes(const KeySegment& segment, std::int64_t d, const QueryBlock& queries,
                      float* tile, TopKLists& lists) {
-  const float* const end = segment.keys + segment.count * d;
+  const int* lane_key = d == 8 ? kLaneKey8 : nullptr;
   for (std::int64_t t0 = 0; t0 < segment.count; t0 += kKeyTile) {
     const std::int64_t n = std::min(kKeyTile, segment.count - t0);
     const float* keys = segment.keys + t0 * d;
-    // The transposition reads a tile column group by column group (a stride of head_dim
-    // floats), which the hardware prefetchers follow poorly: fetch tiles ahead explicitly.
-    const float* ahead = keys + kPrefetchTiles * kKeyTile * d;
-    const float* ahead_end = std::min(ahead + kKeyTile * d, end);
-    for (const float* p = ahead; p < ahead_end; p += 16)
-      _mm_prefetch(reinterpret_cast<const char*>(p), _MM_HINT_T0);
-    if (n == kKeyTile) {
+    // The general transposition reads a tile column group by column group (a stride of
+    // head_dim floats), which the hardware prefetchers follow poorly: fetch ahead explicitly.
+    const std::int64_t ahead = t0 + kPrefetchTiles * kKeyTile;
+    if (ahead < segment.count) {
+      const float* p = segment.keys + ahead * d;
+      const float* stop = segment.keys + std::min(segment.count, ahead + kKeyTile) * d;
+      for (; p < stop; p += 16) _mm_prefetch(reinterpret_cast<const char*>(p), _MM_HINT_T0);
+    }
+    if (d == 8) {
+      TransposeKeys8(keys, n, tile);
+    } else if (n == kKeyTile) {
       TransposeKeys<true>(keys, n, d, tile);
     } else {
       TransposeKeys<false>(keys, n, d, tile);
     }
-    ScoreKeyTile(tile, d, n, queries, segment.first_chunk + t0, lists);
+    ScoreKeyTile(tile, d, ValidLanes(n, lane_key), lane_key, queries, segment.first_chunk + t0,
+                 lists);
   }
 }
 

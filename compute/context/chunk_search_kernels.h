@@ -30,8 +30,11 @@ struct KeySegment {
   std::int64_t first_chunk = 0;
 };
 
-// The queries of one head: row-major [count x head_dim], and their transpose [head_dim x padded]
-// (padded = count rounded up to kTileLanes, zeros beyond count) for the batch kernel.
+// From this many queries on, a scan puts queries (not keys) in vector lanes.
+inline constexpr std::int64_t kBatchQueries = 16;
+
+// The queries of one head: row-major [count x head_dim], and when count >= kBatchQueries their
+// transpose [head_dim x padded] (padded = count rounded up to kTileLanes, zeros beyond count).
 struct QueryBlock {
   const float* rows = nullptr;
   const float* transposed = nullptr;

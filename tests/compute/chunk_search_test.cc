@@ -81,7 +81,7 @@ std::vector<float> Random(std::mt19937& rng, std::int64_t n, bool coarse) {
     std::uniform_int_distribution<int> dist(-2, 2);
     for (float& x : v) x = static_cast<float>(dist(rng));
   } else {
-    std::normal_distribution<float> dist(0.0f, 1.0f);
+    std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
     for (float& x : v) x = dist(rng);
   }
   return v;
@@ -230,13 +230,18 @@ TEST_P(ChunkSearchTest, EmptyStoreAndKBeyondTheChunks) {
 
 TEST_P(ChunkSearchTest, ThreadCountsSplitsAndHeadsGiveTheSameResult) {
   std::mt19937 rng(19);
-  const std::int64_t heads = 4, d = 64, chunks = 20000;
-  ChunkKeyStore one = MakeStore(heads, d, chunks, /*threads=*/1);
-  ChunkKeyStore pool = MakeStore(heads, d, chunks, /*threads=*/0);
+  const std::int64_t heads = 4, d = 64, capacity = 9000;
+  ChunkKeyStore one = MakeStore(heads, d, capacity, /*threads=*/1);
+  ChunkKeyStore pool = MakeStore(heads, d, capacity, /*threads=*/0);
   Mirror m{heads, d, {}, 0};
-  const std::vector<float> keys = Random(rng, chunks * heads * d, false);
-  ASSERT_TRUE(one.Append(keys).ok());
-  Append(pool, m, keys);
+  // 6,000 + 6,000 + 2,000 chunks: the last append wraps the full ring, so searches large
+  // enough to be split have items on both sides of the wrap.
+  for (const std::int64_t n : {6000, 6000, 2000}) {
+    const std::vector<float> keys = Random(rng, n * heads * d, false);
+    ASSERT_TRUE(one.Append(keys).ok());
+    Append(pool, m, keys);
+  }
+  ASSERT_EQ(pool.first_chunk(), 5000);
   for (const std::int64_t queries_n : {1, 2, 48}) {
     const std::vector<float> queries = Random(rng, heads * queries_n * d, false);
     auto all = pool.SearchHeads(queries, 16);
@@ -251,7 +256,8 @@ TEST_P(ChunkSearchTest, ThreadCountsSplitsAndHeadsGiveTheSameResult) {
       ExpectSame(*single, *parallel, "threads 1 vs pool");
       ExpectSame(*single, (*all)[h], "Search vs SearchHeads");
       if (h == 0 && queries_n <= 2) {
-        ExpectSame(BruteForce(m, h, head_queries, 16, {0, chunks}), *parallel, "brute force");
+        ExpectSame(BruteForce(m, h, head_queries, 16, {m.first, m.end()}), *parallel,
+                   "brute force");
       }
     }
   }
@@ -330,6 +336,8 @@ TEST(ChunkSearchErrors, BadSearches) {
   EXPECT_EQ(code(store.Search(0, {}, 1)), ErrorCode::kSyntax);
   EXPECT_EQ(code(store.Search(0, std::vector<float>(4 * (ChunkSearchLimits{}.max_queries + 1)), 1)),
             ErrorCode::kLimit);
+  // 4,097 queries x k 4,096 > max_hits (2^24).
+  EXPECT_EQ(code(store.Search(0, std::vector<float>(4 * 4097), 4096)), ErrorCode::kLimit);
   std::vector<float> nan_query = query;
   nan_query[2] = std::numeric_limits<float>::quiet_NaN();
   EXPECT_EQ(code(store.Search(0, nan_query, 1)), ErrorCode::kSyntax);
