@@ -133,11 +133,9 @@ inline void TransposeKeys8(const float* keys, std::int64_t n, float* tile) {
 
 // Offers the lanes set in `hits` (bit 16 s + l = lane l of register s) in ascending key order;
 // lane l of register s holds key 16 s + lane_key[l] (l itself when lane_key is null).
-__attribute__((noinline)) void OfferKeyLanes(const __m512 acc[4], std::uint64_t hits,
+__attribute__((noinline)) void OfferKeyLanes(const float* lanes, std::uint64_t hits,
                                              const int* lane_key, std::int64_t query,
                                              std::int64_t chunk0, TopKLists& lists) {
-  alignas(64) float lanes[kKeyTile];
-  for (int v = 0; v < 4; ++v) _mm512_store_ps(lanes + 16 * v, acc[v]);
   float scores[kKeyTile];
   std::uint64_t keys = 0;
   while (hits != 0) {
@@ -160,23 +158,29 @@ void ScoreKeyTile(const float* tile, std::int64_t d, std::uint64_t valid, const 
                   const QueryBlock& queries, std::int64_t chunk0, TopKLists& lists) {
   for (std::int64_t q = 0; q < queries.count; ++q) {
     const float* query = queries.rows + q * d;
-    __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(),
-                     _mm512_setzero_ps()};
+    // Four named chains (not an array) so that they stay in registers.
+    __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
     for (std::int64_t j = 0; j < d; ++j) {
       const __m512 qj = _mm512_set1_ps(query[j]);
       const float* row = tile + j * kKeyTile;
-      for (int v = 0; v < 4; ++v) {
-        acc[v] = _mm512_fmadd_ps(qj, _mm512_load_ps(row + 16 * v), acc[v]);
-      }
+      a0 = _mm512_fmadd_ps(qj, _mm512_load_ps(row), a0);
+      a1 = _mm512_fmadd_ps(qj, _mm512_load_ps(row + 16), a1);
+      a2 = _mm512_fmadd_ps(qj, _mm512_load_ps(row + 32), a2);
+      a3 = _mm512_fmadd_ps(qj, _mm512_load_ps(row + 48), a3);
     }
     const __m512 threshold = _mm512_set1_ps(lists.thresholds()[q]);
-    std::uint64_t hits = 0;
-    for (int v = 0; v < 4; ++v) {
-      hits |= std::uint64_t{_mm512_cmp_ps_mask(acc[v], threshold, _CMP_GT_OQ)} << (16 * v);
-    }
+    std::uint64_t hits = std::uint64_t{_mm512_cmp_ps_mask(a0, threshold, _CMP_GT_OQ)} |
+                         std::uint64_t{_mm512_cmp_ps_mask(a1, threshold, _CMP_GT_OQ)} << 16 |
+                         std::uint64_t{_mm512_cmp_ps_mask(a2, threshold, _CMP_GT_OQ)} << 32 |
+                         std::uint64_t{_mm512_cmp_ps_mask(a3, threshold, _CMP_GT_OQ)} << 48;
     hits &= valid;
     if (hits != 0) [[unlikely]] {
-      OfferKeyLanes(acc, hits, lane_key, q, chunk0, lists);
+      alignas(64) float lanes[kKeyTile];
+      _mm512_store_ps(lanes, a0);
+      _mm512_store_ps(lanes + 16, a1);
+      _mm512_store_ps(lanes + 32, a2);
+      _mm512_store_ps(lanes + 48, a3);
+      OfferKeyLanes(lanes, hits, lane_key, q, chunk0, lists);
     }
   }
 }
@@ -272,7 +276,10 @@ inline void MicroTile(const float* keys, std::int64_t d, const float* qt, std::i
   }
   if (any != 0) [[unlikely]] {
     alignas(64) float scores[MR * NV * 16];
+    // Fully unrolled like every other use of acc, so that acc lives in registers only.
+#pragma GCC unroll 16
     for (int i = 0; i < MR; ++i) {
+#pragma GCC unroll 2
       for (int v = 0; v < NV; ++v) _mm512_store_ps(scores + (i * NV + v) * 16, acc[i][v]);
     }
     OfferQueryLanes(scores, MR, NV, q0, chunk0, lists);

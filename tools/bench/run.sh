@@ -8,3 +8,9 @@ for bench in decode_bench episodic_bench episodic_statement_bench rpc_bench stor
   "$build_dir/bin/$bench" --benchmark_min_time=1 \
     --benchmark_out="$build_dir/bench-$bench.json" --benchmark_out_format=json
 done
+# Built only where faiss is installed (tools/bench/chunk_search_bench.sh installs it and runs it).
+if [ -x "$build_dir/bin/chunk_search_bench" ]; then
+  echo "== chunk_search_bench"
+  "$build_dir/bin/chunk_search_bench" --benchmark_repetitions=3 \
+    --benchmark_out="$build_dir/bench-chunk_search_bench.json" --benchmark_out_format=json
+fi
