@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cmath>
 #include <exception>
+#include <memory>
 #include <new>
 #include <string>
 
@@ -268,6 +269,45 @@ struct WorkItem {
   std::int64_t end = 0;
 };
 
+// The claim counter of a search's work items, shared with its helper threads. It outlives the
+// search when a helper starts after the search is over: that helper finds no item left and
+// touches nothing else.
+struct ItemClaims {
+  explicit ItemClaims(std::int64_t n) : count(n) {}
+  const std::int64_t count;
+  std::atomic<std::int64_t> next{0};
+  std::atomic<std::int64_t> done{0};
+};
+
+// Runs run(item, worker) for items 0 .. count - 1 on the calling thread (worker 0) and on up to
+// `helpers` tasks of LibTorch's inter-op pool (workers 1 ..), which claim items from a shared
+// counter; returns when every item is done. The caller waits only for items a running helper
+// has claimed, never for a helper that has not started: on a busy machine a helper may get a
+// core late or not at all, and an OpenMP-style join would wait a whole time slice for it.
+template <class Run>
+void RunItems(std::int64_t count, int helpers, const Run& run) {
+  auto claims = std::make_shared<ItemClaims>(count);
+  const Run* body = &run;  // used only for a claimed item, i.e. before this function returns
+  const auto drain = [claims, body](int worker) {
+    for (std::int64_t i = claims->next.fetch_add(1); i < claims->count;
+         i = claims->next.fetch_add(1)) {
+      (*body)(i, worker);
+      if (claims->done.fetch_add(1) + 1 == claims->count) claims->done.notify_all();
+    }
+  };
+  for (int h = 1; h <= helpers; ++h) {
+    try {
+      at::launch([drain, h] { drain(h); });
+    } catch (...) {
+      break;  // no helper then: the caller does the rest itself
+    }
+  }
+  drain(0);
+  for (std::int64_t done = claims->done.load(); done != count; done = claims->done.load()) {
+    claims->done.wait(done);
+  }
+}
+
 int SearchThreads(int configured) {
   const int pool = at::get_num_threads();
   return std::max(1, configured == 0 ? pool : std::min(configured, pool));
@@ -354,28 +394,18 @@ std::vector<ChunkSearchResult> RunSearch(const Ring& ring, int configured_thread
   }
 
   const internal::ScanFn scan = internal::SelectScan();
-  std::atomic<std::int64_t> next{0};
-  auto work = [&](std::int64_t worker) {
-    for (std::int64_t i = next.fetch_add(1); i < static_cast<std::int64_t>(items.size());
-         i = next.fetch_add(1)) {
-      const WorkItem& item = items[static_cast<std::size_t>(i)];
-      const HeadJob& job = jobs[static_cast<std::size_t>(item.job)];
-      const QueryBlock block{job.queries, job.transposed.get(), job.count, job.padded};
-      KeySegment runs[2];
-      const int n = ring.Segments(job.head, item.begin, item.end, runs);
-      for (int r = 0; r < n; ++r) {
-        scan(runs[r], d, block, scratch[static_cast<std::size_t>(worker)].get(),
-             lists[static_cast<std::size_t>(i)]);
-      }
-    }
-  };
-  if (workers == 1) {
-    work(0);
-  } else {
-    at::parallel_for(0, workers, 1, [&](std::int64_t w0, std::int64_t w1) {
-      for (std::int64_t w = w0; w < w1; ++w) work(w);
-    });
-  }
+  RunItems(static_cast<std::int64_t>(items.size()), static_cast<int>(workers - 1),
+           [&](std::int64_t i, int worker) {
+             const WorkItem& item = items[static_cast<std::size_t>(i)];
+             const HeadJob& job = jobs[static_cast<std::size_t>(item.job)];
+             const QueryBlock block{job.queries, job.transposed.get(), job.count, job.padded};
+             KeySegment runs[2];
+             const int n = ring.Segments(job.head, item.begin, item.end, runs);
+             for (int r = 0; r < n; ++r) {
+               scan(runs[r], d, block, scratch[static_cast<std::size_t>(worker)].get(),
+                    lists[static_cast<std::size_t>(i)]);
+             }
+           });
 
   // Merge: per query, the items' entries in the total order, the first `hits` kept.
   std::vector<ChunkHit> pool;

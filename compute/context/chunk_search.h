@@ -20,8 +20,9 @@
 // call. Results are plain values.
 //
 // Thread-safety. Const member functions (Search, the accessors) may run concurrently with each
-// other; Append and EvictOldest need exclusive access (like a std container). A search uses up
-// to `threads` threads of the process's intra-op pool (LibTorch/OpenMP) and blocks until done.
+// other; Append and EvictOldest need exclusive access (like a std container). A search runs on
+// the calling thread plus up to `threads` - 1 tasks of LibTorch's inter-op pool and returns
+// when it is done; it never waits for a helper task that has not started.
 //
 // Errors are values: SYNTAX for malformed arguments (sizes that do not match the shape, k < 1,
 // a head or a chunk range outside the store, non-finite or out-of-range values), LIMIT for
@@ -60,7 +61,7 @@ struct ChunkStoreOptions {
   // The most chunks kept: appending beyond it evicts the oldest (FIFO). Memory grows with the
   // chunks actually stored, up to capacity x heads x head_dim floats.
   std::int64_t capacity = 1 << 20;
-  // Threads a search may use: 0 = the intra-op pool's size (at::get_num_threads()).
+  // Threads a search may use: 0 = LibTorch's intra-op thread count (at::get_num_threads()).
   int threads = 0;
   ChunkSearchLimits limits;
 };

@@ -47,13 +47,30 @@ std::vector<float> UniformValues(std::int64_t n, std::uint64_t seed) {
   return v;
 }
 
-// The same keys in engram's store and in a faiss flat inner-product index.
+// The same keys in engram's store (searching with the intra-op pool, and with one thread) and
+// in a faiss flat inner-product index.
 struct Dataset {
   std::int64_t d = 0;
   std::vector<float> queries;  // [kBatch x d]
   std::unique_ptr<ChunkKeyStore> store;
+  std::unique_ptr<ChunkKeyStore> store_1thread;
   std::unique_ptr<faiss::IndexFlatIP> index;
 };
+
+std::unique_ptr<ChunkKeyStore> MakeStore(std::int64_t d, int threads,
+                                         const std::vector<float>& keys) {
+  ChunkStoreOptions options;
+  options.heads = 1;
+  options.head_dim = d;
+  options.capacity = kChunks;
+  options.threads = threads;
+  auto store = ChunkKeyStore::Create(options);
+  if (!store.ok() || !store->Append(keys).ok()) {
+    std::fprintf(stderr, "cannot build the engram store\n");
+    std::exit(2);
+  }
+  return std::make_unique<ChunkKeyStore>(std::move(store).value());
+}
 
 Dataset& Data(std::int64_t d) {
   static std::map<std::int64_t, Dataset> datasets;
@@ -62,16 +79,8 @@ Dataset& Data(std::int64_t d) {
   data.d = d;
   const std::vector<float> keys = UniformValues(kChunks * d, 1000 + static_cast<std::uint64_t>(d));
   data.queries = UniformValues(kBatch * d, 2000 + static_cast<std::uint64_t>(d));
-  ChunkStoreOptions options;
-  options.heads = 1;
-  options.head_dim = d;
-  options.capacity = kChunks;
-  auto store = ChunkKeyStore::Create(options);
-  if (!store.ok() || !store->Append(keys).ok()) {
-    std::fprintf(stderr, "cannot build the engram store\n");
-    std::exit(2);
-  }
-  data.store = std::make_unique<ChunkKeyStore>(std::move(store).value());
+  data.store = MakeStore(d, 0, keys);
+  data.store_1thread = MakeStore(d, 1, keys);
   data.index = std::make_unique<faiss::IndexFlatIP>(static_cast<faiss::Index::idx_t>(d));
   data.index->add(kChunks, keys.data());
   return data;
@@ -80,9 +89,10 @@ Dataset& Data(std::int64_t d) {
 void BM_Engram(benchmark::State& state) {
   const std::int64_t d = state.range(0), n = state.range(1);
   Dataset& data = Data(d);
+  const ChunkKeyStore& store = state.range(2) == 1 ? *data.store_1thread : *data.store;
   const std::span<const float> queries(data.queries.data(), static_cast<std::size_t>(n * d));
   for (auto _ : state) {
-    auto result = data.store->Search(0, queries, kTopK);
+    auto result = store.Search(0, queries, kTopK);
     if (!result.ok()) state.SkipWithError(result.status().ToString().c_str());
     benchmark::DoNotOptimize(result);
   }
@@ -233,11 +243,13 @@ int main(int argc, char** argv) {
           ->ArgNames({"d", "queries"})
           ->Unit(benchmark::kMillisecond)
           ->UseRealTime();
-      benchmark::RegisterBenchmark("engram", ctx::BM_Engram)
-          ->Args({d, n})
-          ->ArgNames({"d", "queries"})
-          ->Unit(benchmark::kMillisecond)
-          ->UseRealTime();
+      for (const std::int64_t threads : {0, 1}) {  // 0: the intra-op pool
+        benchmark::RegisterBenchmark("engram", ctx::BM_Engram)
+            ->Args({d, n, threads})
+            ->ArgNames({"d", "queries", "threads"})
+            ->Unit(benchmark::kMillisecond)
+            ->UseRealTime();
+      }
     }
   }
   std::printf("engram kernel: %s; OpenMP threads: %d; faiss BLAS from %d queries\n",
@@ -246,20 +258,25 @@ int main(int argc, char** argv) {
   ctx::CapturingReporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);
 
-  std::printf("\n%-22s %12s %12s %10s\n", "top-16 of 1M keys", "engram ms", "faiss ms", "ratio");
+  std::printf("\n%-22s %12s %12s %8s %18s\n", "top-16 of 1M keys", "engram ms", "faiss ms", "ratio",
+              "engram 1 thread ms");
   std::vector<std::int64_t> checked_dims;
   for (const std::int64_t d : {8, 64}) {
     for (const std::int64_t n : {std::int64_t{1}, ctx::kBatch}) {
       const std::string args = "d:" + std::to_string(d) + "/queries:" + std::to_string(n);
-      if (!reporter.Ran("engram/" + args) || !reporter.Ran("faiss/" + args)) continue;
-      const double e = reporter.Median("engram/" + args), f = reporter.Median("faiss/" + args);
-      std::printf("%-22s %12.3f %12.3f %10.3f\n", args.c_str(), e, f, e / f);
+      const std::string pool = "engram/" + args + "/threads:0";
+      const std::string one = "engram/" + args + "/threads:1";
+      if (!reporter.Ran(pool) || !reporter.Ran("faiss/" + args)) continue;
+      const double e = reporter.Median(pool), f = reporter.Median("faiss/" + args);
+      std::printf("%-22s %12.3f %12.3f %8.3f", args.c_str(), e, f, e / f);
+      if (reporter.Ran(one)) std::printf(" %18.3f", reporter.Median(one));
+      std::printf("\n");
       if (checked_dims.empty() || checked_dims.back() != d) checked_dims.push_back(d);
     }
   }
   std::printf(
-      "(ratio = engram time / faiss time, medians of the repetitions; <= 1.0: engram is "
-      "at least as fast)\n\n");
+      "(ratio = engram time / faiss time, both on the machine's threads; medians of the "
+      "repetitions; <= 1.0: engram is at least as fast)\n\n");
   bool ok = true;
   for (const std::int64_t d : checked_dims) ok = ctx::CheckExactness(ctx::Data(d)) && ok;
   benchmark::Shutdown();
