@@ -135,7 +135,8 @@ ChunkKeyStore::~ChunkKeyStore() = default;
 Result<ChunkKeyStore> ChunkKeyStore::Create(const ChunkStoreOptions& options) {
   const ChunkSearchLimits& limits = options.limits;
   ENGRAM_RETURN_IF_ERROR(CheckPositive(options.heads, limits.max_heads, "heads"));
-  ENGRAM_RETURN_IF_ERROR(CheckPositive(options.head_dim, limits.max_head_dim, "head_dim"));
+  ENGRAM_RETURN_IF_ERROR(
+      CheckPositive(options.head_dim, std::min(limits.max_head_dim, kMaxHeadDim), "head_dim"));
   ENGRAM_RETURN_IF_ERROR(CheckPositive(options.capacity, limits.max_chunks, "capacity"));
   if (options.threads < 0) {
     return SyntaxError("threads must be 0 (the intra-op pool) or more, got " +

@@ -14,7 +14,7 @@
 // rounding per step, on every code path (one query, a batch, AVX-512 or portable, any thread
 // count), so it equals a brute-force scan with std::fma bit for bit and the order is total.
 // Keys and queries must be finite with |x| <= kMaxAbsValue, which keeps every score finite
-// (no overflow, no NaN) for head_dim up to ChunkSearchLimits::max_head_dim.
+// (no overflow, no NaN) for head_dim up to kMaxHeadDim.
 //
 // Ownership. The store owns copies of its keys; Search copies nothing it is given beyond the
 // call. Results are plain values.
@@ -40,15 +40,17 @@
 
 namespace engram::compute::context {
 
-// The largest magnitude a key or query value may have: 1e32 per product, times at most 4,096
-// terms, stays far below FLT_MAX (3.4e38), so no score overflows.
+// The largest magnitude a key or query value may have, and the largest head_dim whatever the
+// configured limits: 1e32 per product, times at most 4,096 terms, stays far below FLT_MAX
+// (3.4e38), so no score overflows.
 inline constexpr float kMaxAbsValue = 1e16f;
+inline constexpr std::int64_t kMaxHeadDim = 4096;
 
 // Configured ceilings; arguments beyond them are LIMIT errors.
 struct ChunkSearchLimits {
   std::int64_t max_heads = 256;
-  std::int64_t max_head_dim = 4096;     // also what keeps scores finite (see kMaxAbsValue)
-  std::int64_t max_chunks = 1LL << 26;  // the largest capacity a store may be given
+  std::int64_t max_head_dim = kMaxHeadDim;  // at most kMaxHeadDim
+  std::int64_t max_chunks = 1LL << 26;      // the largest capacity a store may be given
   std::int64_t max_k = 4096;
   std::int64_t max_queries = 65536;  // per head per search
   // Queries x k of one search, all heads together: bounds the result and the per-thread lists.
@@ -93,7 +95,8 @@ struct ChunkSearchResult {
 
 class ChunkKeyStore {
  public:
-  // SYNTAX for heads, head_dim or capacity < 1 or threads < 0; LIMIT beyond `limits`.
+  // SYNTAX for heads, head_dim or capacity < 1 or threads < 0; LIMIT beyond `limits` or
+  // head_dim beyond kMaxHeadDim.
   static Result<ChunkKeyStore> Create(const ChunkStoreOptions& options);
 
   ChunkKeyStore(ChunkKeyStore&&) noexcept;

@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <ostream>
 #include <random>
 #include <string>
 #include <vector>
@@ -18,6 +19,15 @@
 #include "compute/context/chunk_search_kernels.h"
 
 namespace engram::compute::context {
+namespace internal {
+
+// Names the kernel in gtest's messages.
+void PrintTo(ScanIsa isa, std::ostream* os) {
+  *os << (isa == ScanIsa::kAuto ? "selected" : isa == ScanIsa::kAvx512 ? "avx512" : "portable");
+}
+
+}  // namespace internal
+
 namespace {
 
 using internal::ScanIsa;
@@ -154,11 +164,13 @@ TEST_P(ChunkSearchTest, TiesGoToTheLowerChunk) {
     ChunkKeyStore same = MakeStore(1, d, 4096);
     Mirror m{1, d, {}, 0};
     Append(same, m, std::vector<float>(static_cast<std::size_t>(2000 * d), 0.5f));
-    const std::vector<float> queries(static_cast<std::size_t>(17 * d), 1.0f);
-    auto result = same.Search(0, queries, 9);
-    ASSERT_TRUE(result.ok());
-    for (std::int64_t q = 0; q < 17; ++q) {
-      for (std::int64_t i = 0; i < 9; ++i) EXPECT_EQ(result->Query(q)[i].chunk, i);
+    for (const std::int64_t queries_n : {1, 17}) {  // keys in lanes, queries in lanes
+      const std::vector<float> queries(static_cast<std::size_t>(queries_n * d), 1.0f);
+      auto result = same.Search(0, queries, 9);
+      ASSERT_TRUE(result.ok());
+      for (std::int64_t q = 0; q < queries_n; ++q) {
+        for (std::int64_t i = 0; i < 9; ++i) EXPECT_EQ(result->Query(q)[i].chunk, i);
+      }
     }
   }
 }
@@ -285,6 +297,10 @@ TEST(ChunkSearchErrors, BadOptions) {
   EXPECT_EQ(ChunkKeyStore::Create(options).status().code(), ErrorCode::kSyntax);
   options = {};
   options.head_dim = options.limits.max_head_dim + 1;
+  EXPECT_EQ(ChunkKeyStore::Create(options).status().code(), ErrorCode::kLimit);
+  options = {};
+  options.limits.max_head_dim = 1 << 20;  // raising the limit does not lift the hard ceiling
+  options.head_dim = kMaxHeadDim + 1;
   EXPECT_EQ(ChunkKeyStore::Create(options).status().code(), ErrorCode::kLimit);
   options = {};
   options.capacity = options.limits.max_chunks + 1;
