@@ -1,6 +1,8 @@
 #include "compute/editing/edit_inputs.h"
 
 #include <algorithm>
+#include <cctype>
+#include <optional>
 #include <string>
 
 #include "compute/runtime/engine_factory.h"
@@ -69,8 +71,27 @@ Result<ContextSet> BuildContextSet(const LlamaWeights& weights, const Tokenizer&
   return set;
 }
 
+namespace {
+
+// The prompt and target tokens of `prompt` + `target`, or nullopt when the target does not start
+// at a token boundary.
+std::optional<PromptTarget> Split(const Tokenizer& tokenizer, const std::string& prompt,
+                                  const std::string& target) {
+  PromptTarget out;
+  out.prompt = tokenizer.Encode(prompt, /*bos=*/false, /*eos=*/false);
+  const std::vector<int> whole = tokenizer.Encode(prompt + target, /*bos=*/false, /*eos=*/false);
+  if (whole.size() <= out.prompt.size() ||
+      !std::equal(out.prompt.begin(), out.prompt.end(), whole.begin())) {
+    return std::nullopt;
+  }
+  out.target.assign(whole.begin() + static_cast<std::ptrdiff_t>(out.prompt.size()), whole.end());
+  return out;
+}
+
+}  // namespace
+
 Result<PreparedEdit> PrepareEdit(const Tokenizer& tokenizer, const EditRequest& request,
-                                 std::size_t longest_prefix, int seq_len) {
+                                 std::size_t longest_prefix, int seq_len, int truncations) {
   if (request.prompt.empty() || Blank(request.prompt)) {
     return SyntaxError("edit prompt is empty");
   }
@@ -78,16 +99,25 @@ Result<PreparedEdit> PrepareEdit(const Tokenizer& tokenizer, const EditRequest& 
     return SyntaxError("edit target is empty");
   }
   PreparedEdit out;
-  out.prompt = tokenizer.Encode(request.prompt, /*bos=*/false, /*eos=*/false);
-  const std::vector<int> whole =
-      tokenizer.Encode(request.prompt + request.target, /*bos=*/false, /*eos=*/false);
-  if (whole.size() <= out.prompt.size() ||
-      !std::equal(out.prompt.begin(), out.prompt.end(), whole.begin())) {
+  auto split = Split(tokenizer, request.prompt, request.target);
+  if (!split) {
     return SyntaxError("edit target '" + request.target +
                        "' does not start at a token boundary of the prompt (start it with a "
                        "space or punctuation)");
   }
-  out.target.assign(whole.begin() + static_cast<std::ptrdiff_t>(out.prompt.size()), whole.end());
+  out.prompt = std::move(split->prompt);
+  out.target = std::move(split->target);
+  std::string cut = request.prompt;
+  for (int k = 0; k < truncations; ++k) {
+    while (!cut.empty() && std::isspace(static_cast<unsigned char>(cut.back()))) cut.pop_back();
+    const std::size_t space = cut.find_last_of(" \t\n");
+    if (space == std::string::npos) break;
+    cut.resize(space);
+    if (Blank(cut)) break;
+    if (auto variant = Split(tokenizer, cut, request.target)) {
+      out.truncations.push_back(std::move(*variant));
+    }
+  }
   const std::size_t needed = 1 + longest_prefix + out.prompt.size() + out.target.size();
   if (needed > static_cast<std::size_t>(seq_len)) {
     return LimitError("edit needs " + std::to_string(needed) +

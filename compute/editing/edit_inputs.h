@@ -37,9 +37,18 @@ Result<ContextSet> BuildContextSet(const LlamaWeights& weights, const Tokenizer&
 // A request as tokens. The prompt's tokens are Encode(prompt) without BOS; the target's are
 // what Encode(prompt + target) adds after them, so that greedy decoding of [BOS] + prompt
 // producing the target means producing exactly these tokens.
+struct PromptTarget {
+  std::vector<int> prompt;
+  std::vector<int> target;
+};
 struct PreparedEdit {
   std::vector<int> prompt;
   std::vector<int> target;
+  // The prompt cut before its last 1, 2, ... words (at most `truncations`, at least one word
+  // left), each followed by the target: trained too, so that the memory, once routed, says the
+  // target after other phrasings of the prompt (docs/editing.md §4, "truncations"). Variants
+  // whose target does not start at a token boundary are left out.
+  std::vector<PromptTarget> truncations;
 };
 
 // Errors (nothing is trained): SYNTAX for an empty prompt or target, a prompt or target made
@@ -47,7 +56,7 @@ struct PreparedEdit {
 // (Encode(prompt + target) does not begin with Encode(prompt)); LIMIT when BOS + the longest
 // prefix + prompt + target exceed the context window `seq_len`.
 Result<PreparedEdit> PrepareEdit(const Tokenizer& tokenizer, const EditRequest& request,
-                                 std::size_t longest_prefix, int seq_len);
+                                 std::size_t longest_prefix, int seq_len, int truncations = 0);
 
 }  // namespace engram::compute::editing
 

@@ -28,6 +28,7 @@ Status EditOptions::Validate(const LlamaConfig& config) const {
   if (!(mask_ratio > 0.0f && mask_ratio <= 1.0f)) return bad("mask_ratio must be in (0, 1]");
   if (prefix_count < 0 || prefix_count > 16) return bad("prefix_count must be in 0..16");
   if (prefix_tokens < 1 || prefix_tokens > 64) return bad("prefix_tokens must be in 1..64");
+  if (truncations < 0 || truncations > 16) return bad("truncations must be in 0..16");
   if (!NonNegative(margin_unrelated) || !NonNegative(margin_edit) || !NonNegative(margin_gap)) {
     return bad("margins must be >= 0");
   }
@@ -53,7 +54,7 @@ std::string ToString(const EditOptions& o) {
   std::ostringstream s;
   s << "layer=" << o.layer << " lr=" << o.learning_rate << " steps=" << o.max_steps
     << " stop_loss=" << o.stop_loss << " clamp=" << o.clamp << " mask=" << o.mask_ratio
-    << " prefixes=" << o.prefix_count << "x" << o.prefix_tokens
+    << " prefixes=" << o.prefix_count << "x" << o.prefix_tokens << " truncations=" << o.truncations
     << " router_loss=" << (o.router_loss ? 1 : 0) << " alpha=" << o.margin_unrelated
     << " beta=" << o.margin_edit << " gamma=" << o.margin_gap
     << " router_weight=" << o.router_weight << " act_ratio=" << o.act_ratio << " rule="

@@ -32,16 +32,17 @@ enum class RouteGate : std::uint8_t {
 
 struct EditOptions {
   // --- the side memory ---
-  int layer = 3;  // the layer whose FFN down-projection w2 is copied (0-based)
+  int layer = 4;  // the layer whose FFN down-projection w2 is copied (0-based)
 
   // --- the edit loop ---
   float learning_rate = 1.0f;  // plain SGD on the masked delta
   int max_steps = 70;          // upper bound on SGD steps per edit
   float stop_loss = 0.02f;     // early stop once the total loss is at most this
   float clamp = 1.0f;          // |W_v' − W_v| ≤ clamp, entrywise
-  float mask_ratio = 0.2f;     // Bernoulli ρ of the per-shard gradient mask; 1 = no mask
+  float mask_ratio = 1.0f;     // Bernoulli ρ of the per-shard gradient mask; 1 = no mask
   int prefix_count = 10;       // context prefixes (the model's own greedy continuations)
   int prefix_tokens = 8;       // generated tokens per context prefix
+  int truncations = 8;         // also train the target after the prompt cut by 1..n words
 
   // --- the routing (activation-margin) loss; Δ is in the model's FFN-output units ---
   bool router_loss = true;
@@ -51,7 +52,8 @@ struct EditOptions {
   float router_weight = 1.0f;     // weight of the routing loss against the CE
 
   // --- the router ---
-  float act_ratio = 0.88f;  // a memory's threshold = act_ratio × min Δ over its edits' prompts
+  // A memory's threshold = act_ratio × min Δ over its edits' prompts and their truncations.
+  float act_ratio = 0.88f;
   RouteRule route_rule = RouteRule::kNearestKey;
   RouteGate gate = RouteGate::kTextCode;
   float gate_threshold = 0.3f;  // the gate's minimum cosine

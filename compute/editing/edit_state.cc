@@ -30,7 +30,20 @@ class Writer {
     U32(static_cast<std::uint32_t>(ids.size()));
     for (std::uint64_t id : ids) U64(id);
   }
-  void Delta(const SparseDelta& d) {
+  // A delta over `numel` entries: sparse (form 0: count, indices, values) or, when more than
+  // half the entries are non-zero, dense (form 1: every value, zeros included) — half the bytes
+  // of a delta trained without a mask.
+  void Delta(const SparseDelta& d, std::uint32_t numel) {
+    if (d.index.size() * 2 > numel) {
+      U8(1);
+      std::size_t k = 0;
+      for (std::uint32_t i = 0; i < numel; ++i) {
+        const bool here = k < d.index.size() && d.index[k] == i;
+        F32(here ? d.value[k++] : 0.0f);
+      }
+      return;
+    }
+    U8(0);
     U32(static_cast<std::uint32_t>(d.index.size()));
     for (std::uint32_t i : d.index) U32(i);
     for (float v : d.value) F32(v);
@@ -89,8 +102,21 @@ class Reader {
     for (auto& id : ids) id = U64();
     return ids;
   }
-  SparseDelta Delta() {
+  SparseDelta Delta(std::uint32_t numel) {
     SparseDelta d;
+    const std::uint8_t form = U8();
+    if (form == 1) {
+      if (!Need(static_cast<std::size_t>(numel) * 4)) return d;
+      for (std::uint32_t i = 0; i < numel; ++i) {
+        const float v = F32();
+        if (v != 0.0f) {
+          d.index.push_back(i);
+          d.value.push_back(v);
+        }
+      }
+      return d;
+    }
+    if (form != 0) ok_ = false;
     const std::uint32_t n = Count(8);
     d.index.resize(n);
     d.value.resize(n);
@@ -119,6 +145,7 @@ void WriteOptions(Writer& w, const EditOptions& o) {
   w.F32(o.mask_ratio);
   w.I32(o.prefix_count);
   w.I32(o.prefix_tokens);
+  w.I32(o.truncations);
   w.U8(o.router_loss ? 1 : 0);
   w.F32(o.margin_unrelated);
   w.F32(o.margin_edit);
@@ -144,6 +171,7 @@ bool ReadOptions(Reader& r, EditOptions& o) {
   o.mask_ratio = r.F32();
   o.prefix_count = r.I32();
   o.prefix_tokens = r.I32();
+  o.truncations = r.I32();
   o.router_loss = r.U8() != 0;
   o.margin_unrelated = r.F32();
   o.margin_edit = r.F32();
@@ -215,6 +243,8 @@ std::string Encode(const SideMemoryState& s, bool with_journal) {
   w.U64(s.model_fingerprint.high);
   w.U64(s.model_fingerprint.low);
   w.U32(s.gate_encoder);
+  w.U32(s.rows);
+  w.U32(s.cols);
   w.U64(s.next_edit_id);
   w.U64(s.next_shard_id);
   w.U64(s.next_memory_id);
@@ -226,14 +256,14 @@ std::string Encode(const SideMemoryState& s, bool with_journal) {
     w.U64(sh.id);
     w.U64(sh.mask_seed);
     w.Ids(sh.edits);
-    w.Delta(sh.delta);
+    w.Delta(sh.delta, s.rows * s.cols);
   }
   w.U32(static_cast<std::uint32_t>(s.memories.size()));
   for (const RoutedMemory& m : s.memories) {
     w.U64(m.id);
     w.Ids(m.shards);
     w.U8(m.merged ? 1 : 0);
-    w.Delta(m.delta);
+    w.Delta(m.delta, s.rows * s.cols);
     w.F32(m.threshold);
     w.F32(m.min_act);
   }
@@ -248,7 +278,7 @@ std::string Encode(const SideMemoryState& s, bool with_journal) {
 
 // References resolve: every edit's shard exists and lists it, every shard is in one memory.
 bool Consistent(const SideMemoryState& s) {
-  const std::size_t numel = 1u << 31;  // indices are checked for order and values here
+  const std::size_t numel = static_cast<std::size_t>(s.rows) * s.cols;
   std::set<std::uint64_t> edit_ids, shard_ids, memory_ids, shards_in_memories;
   for (const EditRecord& e : s.edits) {
     if (e.id == 0 || e.id >= s.next_edit_id || !edit_ids.insert(e.id).second) return false;
@@ -317,6 +347,8 @@ Result<SideMemoryState> DecodeState(std::string_view bytes) {
   s.model_fingerprint.high = r.U64();
   s.model_fingerprint.low = r.U64();
   s.gate_encoder = r.U32();
+  s.rows = r.U32();
+  s.cols = r.U32();
   s.next_edit_id = r.U64();
   s.next_shard_id = r.U64();
   s.next_memory_id = r.U64();
@@ -328,14 +360,14 @@ Result<SideMemoryState> DecodeState(std::string_view bytes) {
     sh.id = r.U64();
     sh.mask_seed = r.U64();
     sh.edits = r.Ids();
-    sh.delta = r.Delta();
+    sh.delta = r.Delta(s.rows * s.cols);
   }
   s.memories.resize(r.Count(21));
   for (RoutedMemory& m : s.memories) {
     m.id = r.U64();
     m.shards = r.Ids();
     m.merged = r.U8() != 0;
-    m.delta = r.Delta();
+    m.delta = r.Delta(s.rows * s.cols);
     m.threshold = r.F32();
     m.min_act = r.F32();
   }

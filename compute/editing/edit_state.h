@@ -9,11 +9,13 @@
 //  - a routable memory is one unmerged shard (merged = false; its delta is the shard's, not
 //    repeated) or a TIES merge of a group of shards (merged = true; its delta is the merge);
 //    every shard belongs to exactly one memory;
-//  - a memory's threshold is act_ratio × the smallest Δ of its delta over its edits' prompts.
+//  - a memory's threshold is act_ratio × the smallest Δ of its delta over its edits' prompts
+//    and their trained truncations.
 //
 // Encoding: little-endian, a magic and a format version first (kStateFormat); floats as their
-// IEEE-754 bits, so a decoded state is bit-identical. DecodeState refuses anything malformed
-// (CORRUPT), so a decoded state is always well formed.
+// IEEE-754 bits, so a decoded state is bit-identical. A delta is written sparse (indices and
+// values) or, when more than half its entries are non-zero, dense (rows × cols values). DecodeState
+// refuses anything malformed (CORRUPT), so a decoded state is always well formed.
 //
 // Thread-safety: plain values and pure functions.
 #ifndef ENGRAM_COMPUTE_EDITING_EDIT_STATE_H_
@@ -83,8 +85,9 @@ struct JournalOp {
 
 struct SideMemoryState {
   EditOptions options;
-  Hash128 model_fingerprint;       // the model the memory was trained on
-  std::uint32_t gate_encoder = 0;  // the text gate's encoder version (kEncoderVersion), 0: none
+  Hash128 model_fingerprint;         // the model the memory was trained on
+  std::uint32_t gate_encoder = 0;    // the text gate's encoder version (kEncoderVersion), 0: none
+  std::uint32_t rows = 0, cols = 0;  // the shape of w2: dim x hidden_dim
   std::uint64_t next_edit_id = 1;
   std::uint64_t next_shard_id = 1;
   std::uint64_t next_memory_id = 1;

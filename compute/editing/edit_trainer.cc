@@ -29,6 +29,14 @@ TrainingBatch BuildTrainingBatch(const LlamaGraph& graph, int layer, const Prepa
     row.insert(row.end(), edit.target.begin(), edit.target.end());
     rows.push_back(std::move(row));
   }
+  for (const PromptTarget& variant : edit.truncations) {
+    std::vector<int> row = {1};
+    row.insert(row.end(), variant.prompt.begin(), variant.prompt.end());
+    scored.emplace_back(1, row.size());
+    target_start.push_back(row.size());
+    row.insert(row.end(), variant.target.begin(), variant.target.end());
+    rows.push_back(std::move(row));
+  }
   const auto edit_rows = static_cast<std::int64_t>(rows.size());
   std::vector<int> negative = {1};
   const auto& sample = contexts.unrelated[static_cast<std::size_t>(unrelated)];
@@ -50,9 +58,13 @@ TrainingBatch BuildTrainingBatch(const LlamaGraph& graph, int layer, const Prepa
     }
     if (r < edit_rows) {
       const std::size_t start = target_start[static_cast<std::size_t>(r)];
-      for (std::size_t j = 0; j < edit.target.size(); ++j) {
+      const auto& target =
+          static_cast<std::size_t>(r) <= static_cast<std::size_t>(prefixes)
+              ? edit.target
+              : edit.truncations[static_cast<std::size_t>(r - prefixes - 1)].target;
+      for (std::size_t j = 0; j < target.size(); ++j) {
         target_rows.push_back(r * t + static_cast<std::int64_t>(start + j - 1));
-        targets.push_back(edit.target[j]);
+        targets.push_back(target[j]);
       }
     }
   }

@@ -1,9 +1,9 @@
 // Internal to compute/editing (includes ATen): the WISE edit loop for one edit into one shard
 // (shared/docs/mechanisms.md §2; docs/editing.md §2).
 //
-// Inputs: the prompt + target under every context (no prefix, then each context prefix), and
-// one unrelated sample. Loss = mean CE over the target tokens + router_weight × the activation
-// margin loss, averaged over the edit sequences:
+// Inputs: the prompt + target under every context (no prefix, then each context prefix), the
+// prompt's truncations + target (edit_inputs.h), and one unrelated sample. Loss = mean CE over the
+// target tokens + router_weight × the activation margin loss, averaged over the edit sequences:
 //   max(0, Δu − α) + max(0, β − Δe) + max(0, γ − (Δe − Δu)),
 // where Δ(x) = mean over x's scored tokens of ||Δ·h_t|| (h_t the input of w2 at the layer; an
 // edit sequence scores its prompt tokens, the unrelated sample all its tokens but BOS). Plain

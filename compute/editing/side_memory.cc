@@ -24,7 +24,8 @@ struct SideMemory::Impl {
   std::vector<float> w2;  // the original w2 of the layer, [dim, hidden_dim]
   int dim = 0, hidden = 0;
   // Each live edit's prompt activations and gate code (functions of the prompt: never stale).
-  std::unordered_map<std::uint64_t, PromptActivations> prompt_cache;
+  // (the prompt's, then its truncations'.)
+  std::unordered_map<std::uint64_t, std::vector<PromptActivations>> prompt_cache;
   std::unordered_map<std::uint64_t, episodic::SparseCode> code_cache;
   SideMemory::Encoder encoder;  // set when the gate is the text code
 
@@ -61,6 +62,7 @@ struct SideMemory::Impl {
       }
     }
     try {
+      internal::SingleThreadScope single_thread;
       c10::InferenceMode guard;
       internal::TokenBatch batch =
           internal::MakeBatch({std::vector<int>(tokens.begin(), tokens.end())});
@@ -75,15 +77,28 @@ struct SideMemory::Impl {
     }
   }
 
-  Result<const PromptActivations*> EditActivations(const EditRecord& record) {
+  // The activations of an edit's prompt and of its trained truncations (the phrasings a
+  // memory's threshold must let through).
+  Result<const std::vector<PromptActivations>*> EditActivations(const EditRecord& record) {
     auto it = prompt_cache.find(record.id);
     if (it != prompt_cache.end()) return &it->second;
-    auto acts = Activations(model.tokenizer.Encode(record.request.prompt, true, false));
-    if (!acts.ok()) return acts.status();
-    return &prompt_cache.emplace(record.id, std::move(acts).value()).first->second;
+    auto prepared = PrepareEdit(model.tokenizer, record.request, 0, model.config().seq_len,
+                                state.options.truncations);
+    if (!prepared.ok()) return prepared.status();
+    std::vector<std::vector<int>> prompts = {prepared->prompt};
+    for (const PromptTarget& t : prepared->truncations) prompts.push_back(t.prompt);
+    std::vector<PromptActivations> all;
+    for (std::vector<int>& p : prompts) {
+      p.insert(p.begin(), Tokenizer::kBos);
+      auto acts = Activations(p);
+      if (!acts.ok()) return acts.status();
+      all.push_back(std::move(acts).value());
+    }
+    return &prompt_cache.emplace(record.id, std::move(all)).first->second;
   }
 
-  // min Δ of `delta` over the prompts of `edits` (ids of live edits or `extra`).
+  // min Δ of `delta` over the prompts and truncations of `edits` (ids of live edits or
+  // `extra`).
   Result<float> MinScore(const SparseDelta& delta, std::span<const std::uint64_t> edits,
                          const EditRecord* extra) {
     float lowest = 0.0f;
@@ -93,9 +108,11 @@ struct SideMemory::Impl {
       if (record == nullptr) return InternalError("side memory: edit " + std::to_string(id));
       auto acts = EditActivations(*record);
       if (!acts.ok()) return acts.status();
-      const float s = ActivationScore(delta, dim, **acts);
-      lowest = first ? s : std::min(lowest, s);
-      first = false;
+      for (const PromptActivations& a : **acts) {
+        const float s = ActivationScore(delta, dim, a);
+        lowest = first ? s : std::min(lowest, s);
+        first = false;
+      }
     }
     return lowest;
   }
@@ -104,10 +121,11 @@ struct SideMemory::Impl {
   Result<internal::TrainOutcome> Train(const EditRequest& request, std::uint64_t mask_seed,
                                        std::uint32_t unrelated, const std::vector<float>& initial) {
     const EditOptions& o = state.options;
-    auto prepared =
-        PrepareEdit(model.tokenizer, request, contexts.longest_prefix(), model.config().seq_len);
+    auto prepared = PrepareEdit(model.tokenizer, request, contexts.longest_prefix(),
+                                model.config().seq_len, o.truncations);
     if (!prepared.ok()) return prepared.status();
     try {
+      internal::SingleThreadScope single_thread;
       const internal::TrainingBatch batch = internal::BuildTrainingBatch(
           *graph, o.layer, *prepared, contexts, o.prefix_count, static_cast<int>(unrelated));
       return internal::TrainDelta(*graph, o.layer, batch, o,
@@ -175,6 +193,7 @@ struct SideMemory::Impl {
     if (!min_act.ok()) return min_act.status();
     SetThreshold(merged, *min_act);
     merged.id = state.next_memory_id++;
+    Invalidate();
     for (auto it = group.rbegin(); it != group.rend(); ++it) {
       state.memories.erase(state.memories.begin() + static_cast<std::ptrdiff_t>(*it));
     }
@@ -213,6 +232,7 @@ struct SideMemory::Impl {
     if (!min_act.ok()) return min_act.status();
 
     // Commit: nothing below fails short of running out of memory.
+    Invalidate();
     ++state.next_edit_id;
     state.edits.push_back(record);
     if (open == nullptr) {
@@ -291,6 +311,7 @@ struct SideMemory::Impl {
     }
 
     // Commit.
+    Invalidate();
     for (EditRecord& r : retrained) *const_cast<EditRecord*>(state.FindEdit(r.id)) = r;
     state.edits.erase(std::find_if(state.edits.begin(), state.edits.end(),
                                    [&](const EditRecord& r) { return r.id == id; }));
@@ -321,35 +342,129 @@ struct SideMemory::Impl {
     return Status::Ok();
   }
 
-  // Every memory's scores. `lazy`: with a gate, Δ only where the gate passes (else 0).
-  Result<std::vector<MemoryScore>> Scores(std::span<const int> prompt_tokens, bool lazy) {
-    auto acts = Activations(prompt_tokens);
-    if (!acts.ok()) return acts.status();
-    episodic::SparseCode code;
-    if (gated()) code = PromptCode(prompt_tokens);
-    std::vector<MemoryScore> scores;
-    scores.reserve(state.memories.size());
+  // What routing reads per memory, in state().memories order: its delta and its edits' codes.
+  // Pointers into the state and the code cache; rebuilt after every change of the state
+  // (Invalidate), in O(edits + shards + memories).
+  struct RouteEntry {
+    const SparseDelta* delta = nullptr;
+    std::vector<std::pair<std::uint64_t, const episodic::SparseCode*>> keys;
+  };
+  std::vector<RouteEntry> route_index;
+  bool index_valid = false;
+
+  void Invalidate() { index_valid = false; }
+
+  void BuildIndex() {
+    if (index_valid) return;
+    std::unordered_map<std::uint64_t, const Shard*> shards;
+    for (const Shard& sh : state.shards) shards.emplace(sh.id, &sh);
+    std::unordered_map<std::uint64_t, const EditRecord*> edits;
+    for (const EditRecord& e : state.edits) edits.emplace(e.id, &e);
+    route_index.clear();
     for (const RoutedMemory& m : state.memories) {
-      MemoryScore score;
-      score.memory = m.id;
-      score.threshold = m.threshold;
+      RouteEntry entry;
+      entry.delta = m.merged ? &m.delta : &shards.at(m.shards.front())->delta;
       if (gated()) {
-        score.key = -2.0f;
-        for (std::uint64_t id : EditsOf(m)) {
-          const auto similarity =
-              static_cast<float>(episodic::Cosine(code, EditCode(*state.FindEdit(id))));
-          if (similarity > score.key) {
-            score.key = similarity;
-            score.nearest_edit = id;
+        for (std::uint64_t s : m.shards) {
+          for (std::uint64_t id : shards.at(s)->edits) {
+            entry.keys.emplace_back(id, &EditCode(*edits.at(id)));
           }
         }
       }
-      if (!lazy || !gated() || score.key >= state.options.gate_threshold) {
-        score.score = ActivationScore(state.MemoryDelta(m), dim, *acts);
+      route_index.push_back(std::move(entry));
+    }
+    index_valid = true;
+  }
+
+  // A prompt's inputs to routing: its activations and (with the gate) its code.
+  struct PromptView {
+    PromptActivations acts;
+    episodic::SparseCode code;
+  };
+  Result<PromptView> View(std::span<const int> prompt_tokens) {
+    auto acts = Activations(prompt_tokens);
+    if (!acts.ok()) return acts.status();
+    PromptView view{std::move(acts).value(), {}};
+    if (gated()) view.code = PromptCode(prompt_tokens);
+    return view;
+  }
+
+  // Memory i's scores: the key (with the gate) and, when `with_delta`, Δ.
+  MemoryScore Score(const PromptView& view, std::size_t i, bool with_delta) {
+    const RouteEntry& entry = route_index[i];
+    MemoryScore score;
+    score.memory = state.memories[i].id;
+    score.threshold = state.memories[i].threshold;
+    if (gated()) {
+      score.key = -2.0f;
+      for (const auto& [id, edit_code] : entry.keys) {
+        const auto similarity = static_cast<float>(episodic::Cosine(view.code, *edit_code));
+        if (similarity > score.key) {
+          score.key = similarity;
+          score.nearest_edit = id;
+        }
       }
-      scores.push_back(score);
+    }
+    if (with_delta) score.score = ActivationScore(*entry.delta, dim, view.acts);
+    return score;
+  }
+
+  // Every memory's scores (or memory `only`'s).
+  Result<std::vector<MemoryScore>> Scores(std::span<const int> prompt_tokens,
+                                          std::uint64_t only = 0) {
+    auto view = View(prompt_tokens);
+    if (!view.ok()) return view.status();
+    BuildIndex();
+    std::vector<MemoryScore> scores;
+    for (std::size_t i = 0; i < state.memories.size(); ++i) {
+      if (only == 0 || state.memories[i].id == only) scores.push_back(Score(*view, i, true));
     }
     return scores;
+  }
+
+  // The decision and the memory it names (routed, or the nearest/best-scoring one), as an
+  // index into state.memories (-1: no memory). Δ only where it can change the decision: with
+  // the gate, for the memories it lets through — and under the nearest-key rule only until
+  // the first of them, by decreasing key, passes its threshold (the same choice as
+  // ChooseMemory over every score: the largest key among the passing, ties to the lower
+  // index).
+  Result<std::pair<int, MemoryScore>> Decide(std::span<const int> prompt_tokens, bool* routed) {
+    auto view = View(prompt_tokens);
+    if (!view.ok()) return view.status();
+    BuildIndex();
+    const EditOptions& o = state.options;
+    std::vector<MemoryScore> scores;
+    for (std::size_t i = 0; i < state.memories.size(); ++i) {
+      scores.push_back(Score(*view, i, /*with_delta=*/!gated()));
+    }
+    *routed = false;
+    if (gated()) {
+      std::vector<std::size_t> order;
+      for (std::size_t i = 0; i < scores.size(); ++i) {
+        if (scores[i].key >= o.gate_threshold) order.push_back(i);
+      }
+      std::stable_sort(order.begin(), order.end(),
+                       [&](std::size_t a, std::size_t b) { return scores[a].key > scores[b].key; });
+      for (std::size_t i : order) {
+        scores[i].score = ActivationScore(*route_index[i].delta, dim, view->acts);
+        if (o.route_rule == RouteRule::kNearestKey && Passes(scores[i], o)) {
+          *routed = true;
+          return std::pair<int, MemoryScore>(static_cast<int>(i), scores[i]);
+        }
+      }
+    }
+    int chosen = ChooseMemory(scores, o);
+    *routed = chosen >= 0;
+    if (chosen < 0) {  // report the nearest (gate) or best-scoring memory, unrouted
+      auto value = [&](std::size_t i) { return gated() ? scores[i].key : scores[i].score; };
+      for (std::size_t i = 0; i < scores.size(); ++i) {
+        if (chosen < 0 || value(i) > value(static_cast<std::size_t>(chosen))) {
+          chosen = static_cast<int>(i);
+        }
+      }
+    }
+    if (chosen < 0) return std::pair<int, MemoryScore>(-1, MemoryScore{});
+    return std::pair<int, MemoryScore>(chosen, scores[static_cast<std::size_t>(chosen)]);
   }
 };
 
@@ -400,6 +515,8 @@ Result<std::unique_ptr<SideMemory>> SideMemory::Create(const ModelBundle& model,
   state.options = options;
   state.model_fingerprint = model.fingerprint;
   state.gate_encoder = options.gate == RouteGate::kTextCode ? episodic::kEncoderVersion : 0;
+  state.rows = static_cast<std::uint32_t>(model.config().dim);
+  state.cols = static_cast<std::uint32_t>(model.config().hidden_dim);
   auto impl = MakeImpl(model, std::move(state), std::move(encoder));
   if (!impl.ok()) return impl.status();
   return std::unique_ptr<SideMemory>(new SideMemory(std::move(impl).value()));
@@ -419,6 +536,11 @@ Result<std::unique_ptr<SideMemory>> SideMemory::Restore(const ModelBundle& model
     return ModelError("side memory's gate codes come from encoder version " +
                       std::to_string(state->gate_encoder) + ", this build has " +
                       std::to_string(wanted));
+  }
+  if (state->rows != static_cast<std::uint32_t>(model.config().dim) ||
+      state->cols != static_cast<std::uint32_t>(model.config().hidden_dim)) {
+    return ModelError("side memory's w2 is " + std::to_string(state->rows) + " x " +
+                      std::to_string(state->cols) + ", not the model's");
   }
   const std::size_t numel = static_cast<std::size_t>(model.config().dim) *
                             static_cast<std::size_t>(model.config().hidden_dim);
@@ -470,34 +592,30 @@ Status SideMemory::Forget(std::uint64_t id) {
 }
 
 Result<std::vector<MemoryScore>> SideMemory::Scores(std::span<const int> prompt_tokens) {
-  return impl_->Scores(prompt_tokens, /*lazy=*/false);
+  return impl_->Scores(prompt_tokens);
+}
+
+Result<MemoryScore> SideMemory::ScoreOf(std::span<const int> prompt_tokens, std::uint64_t id) {
+  auto scores = impl_->Scores(prompt_tokens, id);
+  if (!scores.ok()) return scores.status();
+  if (scores->empty() || id == 0) return NotFoundError("no side memory " + std::to_string(id));
+  return scores->front();
 }
 
 Result<RouteDecision> SideMemory::Route(std::span<const int> prompt_tokens) {
-  auto scores = impl_->Scores(prompt_tokens, /*lazy=*/true);
-  if (!scores.ok()) return scores.status();
+  bool routed = false;
+  auto decided = impl_->Decide(prompt_tokens, &routed);
+  if (!decided.ok()) return decided.status();
   RouteDecision decision;
-  const int chosen = ChooseMemory(*scores, impl_->state.options);
-  int shown = chosen;
-  if (shown < 0) {  // report the nearest (gate) or best-scoring memory, unrouted
-    auto value = [&](std::size_t i) {
-      return impl_->gated() ? (*scores)[i].key : (*scores)[i].score;
-    };
-    for (std::size_t i = 0; i < scores->size(); ++i) {
-      if (shown < 0 || value(i) > value(static_cast<std::size_t>(shown))) {
-        shown = static_cast<int>(i);
-      }
-    }
-  }
-  decision.routed = chosen >= 0;
-  if (shown >= 0) {
-    const MemoryScore& s = (*scores)[static_cast<std::size_t>(shown)];
+  decision.routed = routed;
+  const auto& [index, s] = *decided;
+  if (index >= 0) {
     decision.memory = s.memory;
     decision.score = s.score;
     decision.threshold = s.threshold;
     decision.key = s.key;
     decision.nearest_edit = s.nearest_edit;
-    decision.edits = impl_->EditsOf(impl_->state.memories[static_cast<std::size_t>(shown)]);
+    decision.edits = impl_->EditsOf(impl_->state.memories[static_cast<std::size_t>(index)]);
   }
   return decision;
 }

@@ -105,6 +105,10 @@ class SideMemory {
   // COMPUTE.
   Result<std::vector<MemoryScore>> Scores(std::span<const int> prompt_tokens);
 
+  // One memory's scores on a prompt (as Scores, for memory `id` only). Errors: as Scores,
+  // NOTFOUND (no such memory).
+  Result<MemoryScore> ScoreOf(std::span<const int> prompt_tokens, std::uint64_t id);
+
   // The routing decision for a prompt (once per request). With a gate, Δ is computed only for
   // the memories the gate lets through. Errors: as Scores.
   Result<RouteDecision> Route(std::span<const int> prompt_tokens);

@@ -47,7 +47,8 @@ Result<std::vector<float>> TiesMerge(std::span<const std::vector<float>> tasks, 
       w[i] = weights[i];
     }
   }
-  const auto keep = static_cast<std::size_t>(std::ceil(static_cast<double>(density) * n));
+  // ⌈d·n⌉, forgiving the float rounding of d (1/3 as a float times 3 is 1.0000000298).
+  const auto keep = static_cast<std::size_t>(std::ceil(static_cast<double>(density) * n - 1e-6));
   std::vector<std::vector<float>> trimmed;
   trimmed.reserve(tasks.size());
   for (const auto& t : tasks) trimmed.push_back(Trim(t, keep));

@@ -3,7 +3,8 @@
 // function of its inputs with a fixed summation order.
 //
 // For task vectors τ_1..τ_k of n entries, weights w_i (WISE: 1/k each) and density d:
-//  1. Trim: τ_i keeps its ⌈d·n⌉ entries of largest |value| (ties: the lower index first); the
+//  1. Trim: τ_i keeps its ⌈d·n − 10⁻⁶⌉ entries of largest |value| (ties: the lower index first);
+//  the
 //     rest become 0.
 //  2. Elect: s_j = sign(Σ_i w_i·τ_i[j]) (summed in float64 in ascending i).
 //  3. Disjoint mean: m_j = Σ_{i ∈ A_j} w_i·τ_i[j] / Σ_{i ∈ A_j} w_i over the agreeing set

@@ -1,5 +1,7 @@
 #include "compute/editing/torch_support.h"
 
+#include <ATen/Parallel.h>
+
 #include <cstring>
 #include <mutex>
 #include <new>
@@ -31,6 +33,14 @@ void KeepAllocationsResident() {
     mallopt(M_TRIM_THRESHOLD, 256 << 20);
   });
 #endif
+}
+
+SingleThreadScope::SingleThreadScope() : previous_(at::get_num_threads()) {
+  if (previous_ != 1) at::set_num_threads(1);
+}
+
+SingleThreadScope::~SingleThreadScope() {
+  if (previous_ != 1) at::set_num_threads(previous_);
 }
 
 at::Tensor FloatTensor(std::span<const float> data, at::IntArrayRef shape) {

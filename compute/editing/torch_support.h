@@ -27,6 +27,23 @@ Status FromException(const std::exception& e, const std::string& what);
 // M_TRIM_THRESHOLD 256 MiB) for the whole process; a no-op elsewhere than glibc.
 void KeepAllocationsResident();
 
+// Runs LibTorch's intra-op parallel regions of the calling thread on one thread while alive, and
+// restores the previous count after. With the OpenMP backend the count is the calling thread's
+// (omp_set_num_threads sets a per-thread ICV), so other threads keep theirs. The edit loop and
+// the routing activations run under it: a parallel reduction that splits its inputs by thread
+// count changes the bits of a trained delta (measured: 1 vs 2 threads differ without it;
+// docs/editing.md §5).
+class SingleThreadScope {
+ public:
+  SingleThreadScope();
+  ~SingleThreadScope();
+  SingleThreadScope(const SingleThreadScope&) = delete;
+  SingleThreadScope& operator=(const SingleThreadScope&) = delete;
+
+ private:
+  int previous_;
+};
+
 // An owned float32 CPU tensor of `shape` holding a copy of `data` (numel must match).
 at::Tensor FloatTensor(std::span<const float> data, at::IntArrayRef shape);
 

@@ -42,7 +42,7 @@ TEST(EditingForwardTest, BatchedLogitsMatchTheTorchEngine) {
   const std::vector<std::vector<int>> batch = {
       tok.Encode("Once upon a time, there was a little girl named Lily.", true, false),
       tok.Encode("The mother tongue of Danielle Darrieux is", true, false),
-      tok.Encode(testing::Book("pg11.txt", 900), true, false),
+      tok.Encode(testing::Book("pg11.txt", 500), true, false),
       {1}};
   auto logits = (*forward)->Logits(batch);
   ASSERT_TRUE(logits.ok()) << logits.status().ToString();
@@ -54,7 +54,7 @@ TEST(EditingForwardTest, BatchedLogitsMatchTheTorchEngine) {
     EXPECT_LE(MaxAbsDiff((*logits)[i], expected), 1e-4f) << "sequence " << i;
   }
   // With the original w2 passed as the replacement, the split forward gives the same logits.
-  for (int layer = 0; layer < Model().config().n_layers; ++layer) {
+  for (int layer : {0, 2, Model().config().n_layers - 1}) {
     auto split = (*forward)->Logits(batch, layer, LayerW2(layer));
     ASSERT_TRUE(split.ok());
     for (std::size_t i = 0; i < batch.size(); ++i) {

@@ -1,9 +1,11 @@
 // engram-edit-eval: WISE side-memory editing measured on real data (docs/editing.md §6).
 //
 //   engram-edit-eval [--edits T] [--first-fact N] [--books 200] [--stories 200]
-//                    [--paraphrases MAX] [--data DIR] [--model DIR] [--json FILE] [--quiet]
+//                    [--paraphrases MAX] [--data DIR] [--model DIR] [--json FILE] [--dump FILE]
+//                    [--quiet]
 //                    [edit options: --layer --lr --steps --stop-loss --clamp --mask
-//                     --prefixes --prefix-tokens --no-router-loss --alpha --beta --gamma
+//                     --prefixes --prefix-tokens --truncations --no-router-loss --alpha --beta
+//                     --gamma
 //                     --router-weight --act-ratio --rule score|ratio|key --gate none|text
 //                     --gate-threshold --save-freq --merge-freq
 //                     --ties-density --seed]
@@ -56,6 +58,7 @@ Status ReadOptions(const Flags& flags, ce::EditOptions& o) {
   ENGRAM_RETURN_IF_ERROR(float_flag("mask", o.mask_ratio));
   ENGRAM_RETURN_IF_ERROR(int_flag("prefixes", o.prefix_count));
   ENGRAM_RETURN_IF_ERROR(int_flag("prefix-tokens", o.prefix_tokens));
+  ENGRAM_RETURN_IF_ERROR(int_flag("truncations", o.truncations));
   if (flags.Has("no-router-loss")) o.router_loss = false;
   ENGRAM_RETURN_IF_ERROR(float_flag("alpha", o.margin_unrelated));
   ENGRAM_RETURN_IF_ERROR(float_flag("beta", o.margin_edit));
@@ -137,15 +140,38 @@ std::string ReportJson(const EditEvalReport& r, const ce::EditOptions& o) {
 }
 
 int Main(int argc, char** argv) {
-  auto flags =
-      Flags::Parse({argv + 1, argv + argc},
-                   {"edits",         "first-fact",   "books", "stories",        "paraphrases",
-                    "data",          "model",        "json",  "layer",          "lr",
-                    "steps",         "stop-loss",    "clamp", "mask",           "prefixes",
-                    "prefix-tokens", "alpha",        "beta",  "gamma",          "router-weight",
-                    "act-ratio",     "rule",         "gate",  "gate-threshold", "save-freq",
-                    "merge-freq",    "ties-density", "seed"},
-                   {"no-router-loss", "quiet"});
+  auto flags = Flags::Parse({argv + 1, argv + argc},
+                            {"edits",
+                             "dump",
+                             "first-fact",
+                             "books",
+                             "stories",
+                             "paraphrases",
+                             "data",
+                             "model",
+                             "json",
+                             "layer",
+                             "lr",
+                             "steps",
+                             "stop-loss",
+                             "clamp",
+                             "mask",
+                             "prefixes",
+                             "prefix-tokens",
+                             "truncations",
+                             "alpha",
+                             "beta",
+                             "gamma",
+                             "router-weight",
+                             "act-ratio",
+                             "rule",
+                             "gate",
+                             "gate-threshold",
+                             "save-freq",
+                             "merge-freq",
+                             "ties-density",
+                             "seed"},
+                            {"no-router-loss", "quiet"});
   if (!flags.ok() || !flags->positional().empty()) {
     if (!flags.ok()) std::fprintf(stderr, "%s\n", flags.status().ToString().c_str());
     std::fprintf(stderr, "usage: see the comment at the top of tools/editing/edit_eval.cc\n");
@@ -201,13 +227,17 @@ int Main(int argc, char** argv) {
   std::printf("route %.2f ms; tokens/s unedited %.0f, routed %.0f; state %zu bytes %s\n",
               r.route_seconds * 1e3, r.tokens_per_second_base, r.tokens_per_second_routed,
               r.state_bytes, r.state_hash.c_str());
-  std::printf("score/threshold p5/p50/p95: own %s, paraphrase %s, unrelated best %s; %.0f s\n",
+  std::printf("score/threshold p5/p50/p95: own %s, paraphrase %s, unrelated nearest %s; %.0f s\n",
               Triple(r.own_ratio).c_str(), Triple(r.paraphrase_ratio).c_str(),
               Triple(r.unrelated_ratio).c_str(), r.total_seconds);
   const std::string json_path = flags->String("json");
   if (!json_path.empty()) {
     std::ofstream out(json_path, std::ios::app);
     out << ReportJson(r, options) << "\n";
+  }
+  if (flags->Has("dump")) {
+    std::ofstream out(flags->String("dump"));
+    for (const std::string& line : r.dump) out << line << "\n";
   }
   const bool met = r.rel.value() >= 0.95 && r.gen.value() >= 0.60 && r.loc >= 0.99;
   return met ? 0 : kExitTargetMissed;

@@ -33,40 +33,32 @@ bool StartsWith(const std::vector<int>& tokens, const std::vector<int>& prefix) 
 
 struct Routed {
   ce::RouteDecision route;
-  double best_ratio = 0;  // best score / threshold over all memories
-  double own_ratio = 0;   // the case's own memory (Rel/Gen)
+  ce::MemoryScore own;  // the scores of the memory holding the case's edit (Rel/Gen)
 };
 
-// Route decisions for `prompts`; for Rel/Gen also the own memory's ratio.
+// Route decisions for `prompts`, and the own memory's scores (`memory_of_edit`).
 Result<std::vector<Routed>> RouteAll(ce::SideMemory& memory,
                                      const std::vector<ScoredPrompt>& prompts,
-                                     const std::vector<std::uint64_t>& edit_ids, bool own) {
+                                     const std::vector<std::uint64_t>& edit_ids,
+                                     std::map<std::uint64_t, std::uint64_t>& memory_of_edit) {
   std::vector<Routed> out;
   for (const ScoredPrompt& p : prompts) {
     Routed r;
-    auto scores = memory.Scores(p.tokens);
-    if (!scores.ok()) return scores.status();
     auto route = memory.Route(p.tokens);
     if (!route.ok()) return route.status();
     r.route = std::move(route).value();
-    for (std::size_t i = 0; i < scores->size(); ++i) {
-      const auto& s = (*scores)[i];
-      const double ratio = s.threshold > 0 ? s.score / s.threshold : 0.0;
-      r.best_ratio = std::max(r.best_ratio, ratio);
-      if (own) {
-        const auto& m = memory.state().memories[i];
-        for (std::uint64_t sid : m.shards) {
-          const auto* shard = memory.state().FindShard(sid);
-          if (std::find(shard->edits.begin(), shard->edits.end(), edit_ids[p.edit]) !=
-              shard->edits.end()) {
-            r.own_ratio = ratio;
-          }
-        }
-      }
+    if (edit_ids[p.edit] != 0) {
+      auto own = memory.ScoreOf(p.tokens, memory_of_edit[edit_ids[p.edit]]);
+      if (!own.ok()) return own.status();
+      r.own = *own;
     }
     out.push_back(std::move(r));
   }
   return out;
+}
+
+double Ratio(const ce::MemoryScore& s) {
+  return s.threshold > 0 ? s.score / s.threshold : 0.0;
 }
 
 }  // namespace
@@ -139,7 +131,7 @@ Result<EditEvalReport> RunEditEval(const compute::ModelBundle& model,
   }
   auto score_targets = [&](const std::vector<ScoredPrompt>& prompts, Rate& rate, Rate& routed,
                            Rate& oracle, std::vector<double>& ratios) -> Status {
-    auto routes = RouteAll(**memory, prompts, edit_ids, /*own=*/true);
+    auto routes = RouteAll(**memory, prompts, edit_ids, memory_of_edit);
     if (!routes.ok()) return routes.status();
     std::vector<std::size_t> order(prompts.size());
     for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
@@ -150,11 +142,12 @@ Result<EditEvalReport> RunEditEval(const compute::ModelBundle& model,
       const ScoredPrompt& p = prompts[i];
       const Routed& r = (*routes)[i];
       if (edit_ids[p.edit] == 0) continue;  // the edit itself failed
-      ratios.push_back(r.own_ratio);
+      ratios.push_back(Ratio(r.own));
       const auto& edits = r.route.edits;
-      routed.total++;
-      routed.hits +=
+      const bool routed_right =
           r.route.routed && std::find(edits.begin(), edits.end(), edit_ids[p.edit]) != edits.end();
+      routed.total++;
+      routed.hits += routed_right;
       auto out = (*generator)
                      ->GenerateWith(memory->get(), r.route.routed ? r.route.memory : 0, p.tokens,
                                     static_cast<int>(p.expected.size()));
@@ -167,6 +160,12 @@ Result<EditEvalReport> RunEditEval(const compute::ModelBundle& model,
       if (!forced.ok()) return forced.status();
       oracle.total++;
       oracle.hits += StartsWith(*forced, p.expected);
+      report.dump.push_back(
+          std::string(&rate == &report.rel ? "rel" : "gen") + "\t" + std::to_string(routed_right) +
+          "\t" + std::to_string(r.own.key) + "\t" + std::to_string(Ratio(r.own)) + "\t" +
+          std::to_string(StartsWith(*out, p.expected)) + "\t" +
+          std::to_string(StartsWith(*forced, p.expected)) + "\t" + p.text + "\t" +
+          model.tokenizer.Decode(p.expected, 0) + "\t" + model.tokenizer.Decode(*forced, 0));
     }
     return Status::Ok();
   };
@@ -199,9 +198,16 @@ Result<EditEvalReport> RunEditEval(const compute::ModelBundle& model,
     routed_seconds += Now() - t0;
     if (!out.ok()) return out.status();
     tokens += base->size();
-    unrelated.push_back(route->threshold > 0 ? route->score / route->threshold : 0.0);
     report.loc_routed.total++;
     report.loc_routed.hits += route->routed;
+    // The nearest memory's scores, Δ included even below the gate (for the trade-off table).
+    ce::MemoryScore nearest_score;
+    if (route->memory != 0) {
+      auto s = (*memory)->ScoreOf(p.tokens, route->memory);
+      if (!s.ok()) return s.status();
+      nearest_score = *s;
+    }
+    unrelated.push_back(Ratio(nearest_score));
     std::size_t same = 0;
     for (std::size_t k = 0; k < p.expected.size(); ++k) {
       same += k < out->size() && (*out)[k] == p.expected[k];
@@ -209,6 +215,11 @@ Result<EditEvalReport> RunEditEval(const compute::ModelBundle& model,
     const double agreement =
         p.expected.empty() ? 1.0 : static_cast<double>(same) / p.expected.size();
     (i < data.book_prompts ? agree_books : agree_stories) += agreement;
+    const auto* nearest = (*memory)->state().FindEdit(route->nearest_edit);
+    report.dump.push_back(
+        "loc\t" + std::to_string(route->routed) + "\t" + std::to_string(nearest_score.key) + "\t" +
+        std::to_string(Ratio(nearest_score)) + "\t" + std::to_string(agreement) + "\t" + p.text +
+        "\t" + (nearest != nullptr ? nearest->request.prompt : ""));
   }
   const std::size_t books = data.book_prompts, stories = data.locality.size() - books;
   report.loc_books = books ? agree_books / books : 1.0;

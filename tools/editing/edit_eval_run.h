@@ -34,9 +34,16 @@ struct EditEvalReport {
   // (the latter including the decision) over the locality prompts.
   double route_seconds = 0;
   double tokens_per_second_base = 0, tokens_per_second_routed = 0;
-  // Score / threshold ratios (p5, p50, p95): own memory on its prompt, best on unrelated.
+  // Score / threshold ratios (p5, p50, p95): own memory on its prompt and on its
+  // paraphrases, the nearest memory (by key, or by Δ without a gate) on unrelated prompts.
   std::vector<double> own_ratio, unrelated_ratio, paraphrase_ratio;
   double total_seconds = 0;
+  // Tab-separated lines (--dump), for reading failures and for the routing trade-off table
+  // (tools/editing/route_tradeoff.py):
+  //   rel|gen  routed_right  own_key  own_ratio  hit  hit_perfect_router  prompt  target  output
+  //   loc      routed  nearest_key  nearest_ratio  agreement  prompt  nearest_edit_prompt
+  // (ratio = Δ / threshold of that memory; output = the perfect router's continuation).
+  std::vector<std::string> dump;
   std::string state_hash;
   std::size_t state_bytes = 0;
 };
