@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "compute/cli/commands.h"
+#include "compute/context/context_engine.h"
 #include "compute/episodic/episodic_engine.h"
 #include "compute/episodic/shipped_encoder.h"
 #include "compute/server/compute_server.h"
@@ -61,7 +62,8 @@ int RunServe(const std::vector<std::string>& args) {
                                    : episodic::DefaultEpisodicAssetDir(model->checkpoint_path);
   episodic_options.cache_bytes = static_cast<std::size_t>(*episodic_cache);
   ComputeService service(*model, **engine, service_options,
-                         std::make_unique<episodic::EpisodicEngine>(episodic_options));
+                         std::make_unique<episodic::EpisodicEngine>(episodic_options),
+                         std::make_unique<context::ContextEngine>(*model));
   ServerOptions server_options;
   server_options.max_frame_bytes = static_cast<std::size_t>(*max_frame);
   server_options.max_connections = static_cast<std::size_t>(*max_connections);

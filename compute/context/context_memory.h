@@ -1,102 +1,95 @@
-// ContextMemory: the long-term context memory of one memory layer (LongMem, mechanisms.md §3;
-// docs/context.md) — the pre-RoPE keys and the values of past tokens at that layer, per
-// key/value head, in chunks of `chunk_tokens` (csz) tokens, each chunk searchable by its key:
-// the mean of its tokens' keys.
+// ContextMemory: the searchable long-term context memory of one memory layer (LongMem,
+// mechanisms.md §3; docs/context.md), made of blocks (context_block.h) appended in order: the
+// pre-RoPE keys and the values of past tokens per key/value head, in chunks of csz tokens, each
+// chunk searchable by its chunk key, and every token's id and continuation (the token that
+// followed it in its text, for memory-conditioned decoding).
 //
-// Tokens arrive in order (Append). A chunk is complete when it holds csz tokens; the tokens
-// after the last complete chunk form the tail, which is kept (never lost) and becomes a chunk
-// when it fills — or is flushed as a short chunk by Seal at the end of a write. Every token
-// also records the token that followed it in its text (its continuation, for memory-conditioned
-// decoding), known once the next token arrives; the last token of a write has none (-1).
+// Layout: per head, contiguous arrays over all blocks — chunk keys [chunks][head_size], token
+// keys and values [tokens][head_size] — so a search scans one head's keys as one stream.
+// Chunks are numbered 0.. in order; a chunk never spans blocks (a block's last chunk may be
+// short). The live set of blocks is decided by the store (eviction and forgetting are whole
+// blocks, docs/format.md §12): a changed set is a new ContextMemory.
 //
-// Layout: per head, contiguous arrays — chunk keys [chunks][head_size], token keys and values
-// [tokens][head_size] — so a search scans one head's keys as one stream. FIFO eviction drops the
-// oldest chunks when `max_chunks` is set; chunk numbers are sequence numbers that stay valid
-// (the first live one is first_chunk()).
-//
-// Search: exact inner product of a probe with every live chunk key of one head; the best k,
+// Search: exact, by inner product of a probe with every chunk key of one head (with cosine
+// settings the chunk keys are normalised, so a normalised probe ranks by cosine); the best k,
 // best first, equal scores by lower chunk number (deterministic).
 //
-// Thread-safety: none; one owner at a time.
+// Thread-safety: const methods may be called from several threads; AppendBlock is exclusive.
 #ifndef ENGRAM_COMPUTE_CONTEXT_CONTEXT_MEMORY_H_
 #define ENGRAM_COMPUTE_CONTEXT_CONTEXT_MEMORY_H_
 
 #include <cstdint>
 #include <span>
+#include <unordered_map>
 #include <vector>
 
+#include "compute/context/context_block.h"
 #include "engram/status.h"
 
 namespace engram::compute::context {
 
-struct ContextMemoryOptions {
-  int heads = 0;  // key/value heads
-  int head_size = 0;
-  int chunk_tokens = 4;         // csz
-  std::int64_t max_chunks = 0;  // 0: no eviction
-  // Chunk keys as the normalised mean of the normalised token keys: a search then ranks by
-  // cosine (with a normalised probe) instead of inner product.
-  bool normalize_keys = false;
-};
-
 struct ChunkHit {
   float score = 0;
-  std::int64_t chunk = 0;  // sequence number
+  std::int64_t chunk = 0;
 };
 
 class ContextMemory {
  public:
-  // Errors: SYNTAX (heads, head_size or chunk_tokens < 1, max_chunks < 0).
-  static Result<ContextMemory> Create(const ContextMemoryOptions& options);
+  // Errors: SYNTAX (heads, head_size or chunk_tokens < 1).
+  static Result<ContextMemory> Create(const ContextSettings& settings);
 
-  const ContextMemoryOptions& options() const { return options_; }
+  const ContextSettings& settings() const { return settings_; }
 
-  // Appends one token: its id, and its key and value per head ([heads][head_size] each).
-  // `source` names the write it came from (a chunk never mixes sources: a new source seals the
-  // tail first). Errors: SYNTAX (sizes).
-  Status Append(int token, std::int64_t source, std::span<const float> keys,
-                std::span<const float> values);
-  // Turns the tail into a (short) chunk; the last token's continuation stays -1.
-  void Seal();
+  // Appends a block (its chunk keys included) under the caller's `block_id`.
+  // Errors: SYNTAX when its arrays do not fit the settings.
+  Status AppendBlock(const ContextBlock& block, std::int64_t block_id);
 
-  std::int64_t first_chunk() const { return first_chunk_; }
-  std::int64_t end_chunk() const { return first_chunk_ + chunk_count(); }
   std::int64_t chunk_count() const { return static_cast<std::int64_t>(chunk_begin_.size()); }
-  std::int64_t tail_tokens() const;
-  // The index of the oldest token still held.
-  std::int64_t TokenBase() const { return token_base_; }
-  std::int64_t evicted_chunks() const { return evicted_; }
+  std::int64_t token_count() const { return static_cast<std::int64_t>(tokens_.size()); }
+  std::int64_t block_count() const { return static_cast<std::int64_t>(block_ids_.size()); }
+  std::size_t Bytes() const;
 
-  // The chunk's tokens: [begin, end) indices into the token arrays below, and its source.
-  std::int64_t ChunkBegin(std::int64_t chunk) const;
-  std::int64_t ChunkEnd(std::int64_t chunk) const;
-  std::int64_t ChunkSource(std::int64_t chunk) const;
+  // A chunk's tokens [begin, end), its block (the caller's id) and its index in that block.
+  std::int64_t ChunkBegin(std::int64_t chunk) const { return chunk_begin_[Index(chunk)]; }
+  std::int64_t ChunkEnd(std::int64_t chunk) const { return chunk_end_[Index(chunk)]; }
+  std::int64_t ChunkBlock(std::int64_t chunk) const {
+    return block_ids_[chunk_block_[Index(chunk)]];
+  }
+  std::int64_t ChunkInBlock(std::int64_t chunk) const { return chunk_in_block_[Index(chunk)]; }
+  // The tokens [begin, end) of the chunk's block.
+  std::int64_t BlockBegin(std::int64_t chunk) const {
+    return block_begin_[chunk_block_[Index(chunk)]];
+  }
+  std::int64_t BlockEnd(std::int64_t chunk) const { return block_end_[chunk_block_[Index(chunk)]]; }
 
-  // Token arrays (indices from ChunkBegin/End; valid until the next Append or eviction).
-  int Token(std::int64_t index) const;
-  int Continuation(std::int64_t index) const;  // the next token in its text, or -1
+  // The chunk holding token `index`.
+  std::int64_t ChunkOf(std::int64_t index) const { return token_chunk_[Index(index)]; }
+  int Token(std::int64_t index) const { return tokens_[Index(index)]; }
+  int Continuation(std::int64_t index) const { return next_[Index(index)]; }
   const float* TokenKey(int head, std::int64_t index) const;
   const float* TokenValue(int head, std::int64_t index) const;
   const float* ChunkKey(int head, std::int64_t chunk) const;
 
-  // The top `k` live chunks of `head` by probe·chunk key (probe: head_size values).
+  // The top `k` chunks of `head` by probe·chunk key (probe: head_size values).
   std::vector<ChunkHit> Search(int head, std::span<const float> probe, int k) const;
 
- private:
-  explicit ContextMemory(const ContextMemoryOptions& options) : options_(options) {}
-  void CloseChunk(std::int64_t end);
-  void Evict();
+  // The token indices i where tokens i-2, i-1, i are `a`, `b`, `c`, oldest first: an exact
+  // index of the memory's trigrams, so that a repeat of stored text is found however large the
+  // memory grows (key similarity alone ranks thousands of occurrences of a common token by
+  // little more than chance).
+  std::span<const std::int64_t> Trigram(int a, int b, int c) const;
 
-  ContextMemoryOptions options_;
-  // Tokens from the oldest live chunk on; token index i is at position i - token_base_.
-  std::int64_t token_base_ = 0;
-  std::vector<int> tokens_, continuations_;
-  std::vector<std::int64_t> sources_;
-  std::vector<std::vector<float>> keys_, values_, chunk_keys_;        // per head
-  std::vector<std::int64_t> chunk_begin_, chunk_end_, chunk_source_;  // per live chunk
-  std::int64_t first_chunk_ = 0;
-  std::int64_t open_begin_ = 0;  // first token of the tail
-  std::int64_t evicted_ = 0;
+ private:
+  explicit ContextMemory(const ContextSettings& settings) : settings_(settings) {}
+  static std::size_t Index(std::int64_t i) { return static_cast<std::size_t>(i); }
+
+  ContextSettings settings_;
+  std::vector<int> tokens_, next_;
+  std::vector<std::vector<float>> keys_, values_, chunk_keys_;  // per head
+  std::vector<std::int64_t> chunk_begin_, chunk_end_, chunk_in_block_, token_chunk_;
+  std::vector<std::size_t> chunk_block_;  // index into block_ids_
+  std::vector<std::int64_t> block_ids_, block_begin_, block_end_;
+  std::unordered_map<std::uint64_t, std::vector<std::int64_t>> trigrams_;
 };
 
 }  // namespace engram::compute::context

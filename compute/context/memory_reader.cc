@@ -23,7 +23,7 @@ void MemoryReader::AtMemoryLayer(const LayerVectors& vectors, MemoryTokens& fuse
   proposals_.clear();
   confidence_ = 0.0f;
   if (memory_->chunk_count() == 0) return;
-  const int heads = memory_->options().heads, hs = memory_->options().head_size;
+  const int heads = memory_->settings().heads, hs = memory_->settings().head_size;
   const int group = n_heads_ / heads;
   if (options_.fuse) {
     for (int g = 0; g < heads; ++g) {
@@ -51,7 +51,7 @@ void MemoryReader::AtMemoryLayer(const LayerVectors& vectors, MemoryTokens& fuse
 }
 
 void MemoryReader::Propose(const LayerVectors& vectors) {
-  const int heads = memory_->options().heads, hs = memory_->options().head_size;
+  const int heads = memory_->settings().heads, hs = memory_->settings().head_size;
   const int group = n_heads_ / heads;
   const float scale = 1.0f / (std::sqrt(static_cast<float>(hs)) * options_.temperature);
   std::map<int, float> mass;
@@ -68,7 +68,7 @@ void MemoryReader::Propose(const LayerVectors& vectors) {
         for (int d = 0; d < hs; ++d) probe[d] += vectors.queries[h * hs + d] / group;
       }
     }
-    const bool cosine = memory_->options().normalize_keys;
+    const bool cosine = memory_->settings().cosine;
     if (cosine) {
       float norm = 0.0f;
       for (const float v : probe) norm += v * v;
@@ -77,8 +77,25 @@ void MemoryReader::Propose(const LayerVectors& vectors) {
       }
     }
     candidates.clear();
+    // Candidate tokens: those of the probe's top chunks, and the latest occurrences of the
+    // stream's last three tokens (the exact trigram index).
+    std::vector<std::int64_t> indices;
     for (const ChunkHit& hit : memory_->Search(g, probe, options_.top_k)) {
       for (std::int64_t i = memory_->ChunkBegin(hit.chunk); i < memory_->ChunkEnd(hit.chunk); ++i) {
+        indices.push_back(i);
+      }
+    }
+    if (options_.trigram_candidates > 0 && recent_.size() >= 3) {
+      const std::span<const std::int64_t> seen = memory_->Trigram(
+          recent_[recent_.size() - 3], recent_[recent_.size() - 2], recent_.back());
+      const std::size_t take =
+          std::min<std::size_t>(seen.size(), static_cast<std::size_t>(options_.trigram_candidates));
+      indices.insert(indices.end(), seen.end() - static_cast<std::ptrdiff_t>(take), seen.end());
+    }
+    std::sort(indices.begin(), indices.end());
+    indices.erase(std::unique(indices.begin(), indices.end()), indices.end());
+    for (const std::int64_t i : indices) {
+      {
         const int next = memory_->Continuation(i);
         if (next < 0) continue;
         float bonus = 0.0f;
@@ -89,8 +106,7 @@ void MemoryReader::Propose(const LayerVectors& vectors) {
             // Earlier tokens that agree, while they are still in the memory.
             int n = 0;
             while (n < options_.max_suffix && n + 1 < static_cast<int>(recent_.size()) &&
-                   i - n - 1 >= memory_->TokenBase() &&
-                   memory_->Token(i - n - 1) == recent_[recent_.size() - 2 - n]) {
+                   i - n - 1 >= 0 && memory_->Token(i - n - 1) == recent_[recent_.size() - 2 - n]) {
               ++n;
             }
             bonus = options_.suffix_bonus * static_cast<float>(n);

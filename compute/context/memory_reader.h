@@ -28,7 +28,7 @@ enum class ProposalProbe { kNone, kKey, kQuery };
 
 // The defaults are the measured choice (docs/context.md, engram-context-eval --sweep).
 struct ReaderOptions {
-  int top_k = 32;  // chunks per head (LongMem: K/csz tokens, e.g. 64 tokens / csz 2 = 32)
+  int top_k = 16;  // chunks per head (LongMem: K/csz tokens; here 16 tokens of csz 1)
   bool fuse = false;
   ProposalProbe probe = ProposalProbe::kKey;
   float temperature = 1.0f;
@@ -42,6 +42,9 @@ struct ReaderOptions {
   // agreeing suffix n among the candidates (0: always 1). The decoder scales λ by it, so a
   // memory that only knows the current token leaves the model's distribution alone.
   int confident_suffix = 4;
+  // Candidates from the memory's exact trigram index (the latest this many occurrences of the
+  // stream's last three tokens), besides the key search's; 0: the key search alone.
+  int trigram_candidates = 64;
 };
 
 class MemoryReader final : public MemoryLayerHook {

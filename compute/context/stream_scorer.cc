@@ -4,6 +4,7 @@
 #include <cmath>
 #include <string>
 
+#include "compute/context/context_encoder.h"
 #include "compute/context/context_memory.h"
 #include "compute/context/context_model.h"
 
@@ -40,12 +41,10 @@ Result<std::vector<double>> ScoreStream(const LlamaWeights& weights, std::span<c
     return SyntaxError("the window must be within 2.." + std::to_string(config.seq_len));
   }
   ENGRAM_ASSIGN_OR_RETURN(ContextModel model, ContextModel::Create(weights, options.memory_layer));
-  ContextMemoryOptions memory_options;
-  memory_options.heads = config.n_kv_heads;
-  memory_options.head_size = config.head_size();
-  memory_options.chunk_tokens = options.chunk_tokens;
-  memory_options.normalize_keys = options.cosine;
-  ENGRAM_ASSIGN_OR_RETURN(ContextMemory memory, ContextMemory::Create(memory_options));
+  ENGRAM_ASSIGN_OR_RETURN(ContextSettings settings,
+                          SettingsFor(config, options.memory_layer, options.chunk_tokens,
+                                      options.window, options.cosine));
+  ENGRAM_ASSIGN_OR_RETURN(ContextMemory memory, ContextMemory::Create(settings));
   MemoryReader reader(memory, config.n_heads, options.reader);
 
   std::vector<double> nll;
@@ -74,15 +73,16 @@ Result<std::vector<double>> ScoreStream(const LlamaWeights& weights, std::span<c
     // The segment's last token: its key and value (its prediction is not scored). The segment
     // used window - 1 positions, so this one is still inside the model's window.
     ENGRAM_RETURN_IF_ERROR(model.Step(stream[end - 1], &hook, logits));
-    // Write after read: the segment's tokens (steps 1.. of the hook; step 0 was BOS).
-    const std::size_t steps = hook.keys.size() / config.kv_dim();
-    for (std::size_t t = 1; t < steps; ++t) {
-      const std::size_t index = begin + t - 1;
-      ENGRAM_RETURN_IF_ERROR(memory.Append(
-          stream[index], /*source=*/0,
-          std::span<const float>(hook.Key(t), static_cast<std::size_t>(config.kv_dim())),
-          std::span<const float>(hook.Value(t), static_cast<std::size_t>(config.kv_dim()))));
-    }
+    // Write after read: the segment's tokens as one block (steps 1.. of the hook; step 0 was
+    // BOS), as EncodeContext makes it.
+    const auto kv = static_cast<std::size_t>(config.kv_dim());
+    std::vector<int> next(stream.begin() + static_cast<std::ptrdiff_t>(begin) + 1,
+                          stream.begin() + static_cast<std::ptrdiff_t>(end));
+    next.push_back(end < stream.size() ? stream[end] : -1);
+    const ContextBlock block = MakeBlock(settings, begin, stream.subspan(begin, end - begin), next,
+                                         std::span<const float>(hook.keys).subspan(kv),
+                                         std::span<const float>(hook.values).subspan(kv));
+    ENGRAM_RETURN_IF_ERROR(memory.AppendBlock(block, memory.block_count() + 1));
   }
   return nll;
 }

@@ -28,7 +28,7 @@ namespace engram::compute::context {
 struct ScorerOptions {
   int window = 256;  // positions per segment, BOS included (<= seq_len)
   int memory_layer = 2;
-  int chunk_tokens = 2;  // csz
+  int chunk_tokens = 1;  // csz
   bool cosine = true;    // search chunk keys by cosine (ContextMemoryOptions::normalize_keys)
   bool use_memory = true;
   ReaderOptions reader;

@@ -83,6 +83,8 @@ bool IsRequestBody(fb::Body body) {
     case fb::Body::BlobGetRequest:
     case fb::Body::EpisodicApplyRequest:
     case fb::Body::EpisodicReadRequest:
+    case fb::Body::ContextEncodeRequest:
+    case fb::Body::ContextReadRequest:
       return true;
     default:
       return false;

@@ -38,6 +38,13 @@ bool ConnectionState::RequestCancel(std::uint64_t request_id, std::uint64_t* tic
   return true;
 }
 
+bool ConnectionState::CancelRequested(std::uint64_t request_id) const {
+  std::lock_guard lock(mutex_);
+  if (closed_) return true;
+  auto it = generations_.find(request_id);
+  return it != generations_.end() && it->second.cancel_requested;
+}
+
 std::vector<std::uint64_t> ConnectionState::Close() {
   std::lock_guard lock(mutex_);
   closed_ = true;
@@ -50,12 +57,14 @@ std::vector<std::uint64_t> ConnectionState::Close() {
 
 ComputeService::ComputeService(const ModelBundle& model, DecodeEngine& engine,
                                const ServiceOptions& options,
-                               std::unique_ptr<EpisodicHandler> episodic)
+                               std::unique_ptr<EpisodicHandler> episodic,
+                               std::unique_ptr<ContextHandler> context)
     : model_(model),
       options_(options),
       engine_(engine),
       blobs_(options.blob_cache_bytes),
       episodic_(std::move(episodic)),
+      context_(std::move(context)),
       scheduler_(std::make_unique<BatchScheduler>(engine, model.tokenizer)),
       workers_(static_cast<std::size_t>(std::max(1, options.worker_threads))) {}
 
@@ -240,6 +249,18 @@ void ComputeService::Handle(std::shared_ptr<const protocol::FrameBuffer> payload
       });
       return;
 
+    case fb::Body::ContextEncodeRequest:
+      boost::asio::post(workers_, [this, payload, &frame, sink, id] {
+        HandleContextEncode(id, *frame.body_as_ContextEncodeRequest(), *sink);
+      });
+      return;
+
+    case fb::Body::ContextReadRequest:
+      boost::asio::post(workers_, [this, payload, &frame, sink, id] {
+        HandleContextRead(id, *frame.body_as_ContextReadRequest(), *sink);
+      });
+      return;
+
     default:
       return fail(SyntaxError("unknown op " + std::to_string(static_cast<int>(frame.body_type())) +
                               " (" + std::string(protocol::BodyName(frame.body_type())) + ")"));
@@ -318,6 +339,9 @@ void ComputeService::HandleGenerate(std::uint64_t id, const fb::GenerateRequest&
     request.min_match = req.min_match();
   }
   const int last_prompt_token = request.prompt_tokens.back();
+  if (req.context() && req.context()->size() > 0) {
+    return HandleContextGenerate(id, req, std::move(request), sink, conn);
+  }
 
   GenerationCallbacks callbacks;
   if (req.stream()) {
@@ -331,21 +355,13 @@ void ComputeService::HandleGenerate(std::uint64_t id, const fb::GenerateRequest&
                  id, /*final=*/false);
     };
   }
-  callbacks.on_done = [this, sink, conn, id, last_prompt_token,
-                       &tokenizer](GenerationOutcome outcome) {
+  callbacks.on_done = [this, sink, conn, id, last_prompt_token](GenerationOutcome outcome) {
     conn->Remove(id);
     if (!outcome.status.ok()) {
       sink->Send(protocol::EncodeErrorFrame(id, outcome.status), id, true);
       return;
     }
-    const std::string text = tokenizer.Decode(outcome.tokens, last_prompt_token);
-    flatbuffers::FlatBufferBuilder b(128 + text.size() + outcome.tokens.size() * 4);
-    const auto reply = fb::CreateGenerateReply(
-        b, b.CreateVector(outcome.tokens), b.CreateString(text), outcome.prompt_tokens,
-        static_cast<std::uint8_t>(outcome.stop_reason), outcome.seconds);
-    Reply(*sink, id,
-          protocol::FinishFrame(
-              b, fb::CreateFrame(b, id, false, fb::Body::GenerateReply, reply.Union())));
+    Reply(*sink, id, GenerateReplyFrame(id, outcome, last_prompt_token));
   };
   if (!scheduler_) return fail(ComputeError("engram-compute is shutting down"));
   if (static_cast<std::size_t>(scheduler_->Stats().waiting) >= options_.max_waiting_generations) {

@@ -16,6 +16,7 @@
 #include "compute/protocol/frame_codec.h"
 #include "compute/runtime/batch_scheduler.h"
 #include "compute/server/blob_cache.h"
+#include "compute/server/context_handler.h"
 #include "compute/server/episodic_handler.h"
 
 namespace engram::compute {
@@ -42,6 +43,8 @@ class ConnectionState {
   // connection's close) arrived before the ticket was known: the caller cancels it now.
   bool SetTicket(std::uint64_t request_id, std::uint64_t ticket);
   void Remove(std::uint64_t request_id);
+  // Whether request `request_id` was asked to stop (a CancelRequest, or the connection closed).
+  bool CancelRequested(std::uint64_t request_id) const;
   // For a CancelRequest: false when no such generation is in flight. Otherwise `*ticket` is its
   // scheduler ticket, or 0 when it is not submitted yet (it is then cancelled at submission).
   bool RequestCancel(std::uint64_t request_id, std::uint64_t* ticket);
@@ -73,7 +76,8 @@ class ComputeService {
   // `model` and `engine` must outlive the service. Without an `episodic` handler the episodic
   // requests fail with COMPUTE "episodic memory not available".
   ComputeService(const ModelBundle& model, DecodeEngine& engine, const ServiceOptions& options,
-                 std::unique_ptr<EpisodicHandler> episodic = nullptr);
+                 std::unique_ptr<EpisodicHandler> episodic = nullptr,
+                 std::unique_ptr<ContextHandler> context = nullptr);
   ~ComputeService();
 
   // Handles one verified request frame whose payload `payload` owns. Replies go to `sink`, now
@@ -98,6 +102,18 @@ class ComputeService {
                            ReplySink& sink);
   void HandleEpisodicRead(std::uint64_t id, const protocol::fb::EpisodicReadRequest& request,
                           ReplySink& sink);
+  // Context memory requests, on a worker thread (context_service.cc). A GENERATE that names
+  // context memories runs here instead of in the batch scheduler.
+  void HandleContextEncode(std::uint64_t id, const protocol::fb::ContextEncodeRequest& request,
+                           ReplySink& sink);
+  void HandleContextRead(std::uint64_t id, const protocol::fb::ContextReadRequest& request,
+                         ReplySink& sink);
+  void HandleContextGenerate(std::uint64_t id, const protocol::fb::GenerateRequest& wire,
+                             GenerationRequest request, const std::shared_ptr<ReplySink>& sink,
+                             const std::shared_ptr<ConnectionState>& conn);
+  // The final GenerateReply frame of a generation.
+  std::string GenerateReplyFrame(std::uint64_t id, const GenerationOutcome& outcome,
+                                 int last_prompt_token) const;
   // Sends `frame`, or a LIMIT error for request `id` when it exceeds max_reply_bytes.
   void Reply(ReplySink& sink, std::uint64_t id, std::string frame) const;
 
@@ -106,6 +122,7 @@ class ComputeService {
   DecodeEngine& engine_;
   BlobCache blobs_;
   std::unique_ptr<EpisodicHandler> episodic_;
+  std::unique_ptr<ContextHandler> context_;
   std::unique_ptr<BatchScheduler> scheduler_;
   boost::asio::thread_pool workers_;
 };

@@ -1,5 +1,7 @@
 #include "query/compute_client/compute_client.h"
 
+#include "compute/protocol/context_wire.h"
+
 namespace engram::query {
 namespace fb = protocol::fb;
 namespace {
@@ -229,9 +231,18 @@ Result<GenerateResult> ComputeClient::Generate(
       }
       guides = b.CreateVector(list);
     }
-    const auto req = fb::CreateGenerateRequest(
-        b, prompt, tokens, params.max_new_tokens, params.temperature, params.top_p, params.seed,
-        params.stop_at_bos, params.stream, guides, params.min_match);
+    flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<fb::ContextState>>> context;
+    if (!params.context.empty()) {
+      std::vector<flatbuffers::Offset<fb::ContextState>> list;
+      for (const protocol::ContextState& state : params.context) {
+        list.push_back(protocol::ContextStateToWire(b, state));
+      }
+      context = b.CreateVector(list);
+    }
+    const auto req =
+        fb::CreateGenerateRequest(b, prompt, tokens, params.max_new_tokens, params.temperature,
+                                  params.top_p, params.seed, params.stop_at_bos, params.stream,
+                                  guides, params.min_match, context, params.context_lambda);
     return protocol::FinishFrame(
         b, fb::CreateFrame(b, id, false, fb::Body::GenerateRequest, req.Union()));
   };
@@ -351,6 +362,57 @@ Result<EpisodicReadResult> ComputeClient::EpisodicRead(const EpisodicStateSpec& 
   }
   if (result.results.size() != params.queries.size()) {
     return CorruptError("EpisodicReadReply answers a different number of queries");
+  }
+  return result;
+}
+
+Result<protocol::ContextEncodeResult> ComputeClient::ContextEncode(
+    const protocol::ContextSettings& settings, std::string_view text) {
+  ENGRAM_ASSIGN_OR_RETURN(
+      auto reply, Call([&](std::uint64_t id) {
+        flatbuffers::FlatBufferBuilder b(128 + text.size());
+        const auto wire_settings = protocol::ContextSettingsToWire(b, settings);
+        const auto req = fb::CreateContextEncodeRequest(b, wire_settings,
+                                                        b.CreateString(text.data(), text.size()));
+        return protocol::FinishFrame(
+            b, fb::CreateFrame(b, id, false, fb::Body::ContextEncodeRequest, req.Union()));
+      }));
+  const auto* done = reply.frame->body_as_ContextEncodeReply();
+  if (done == nullptr) return Unexpected(*reply.frame, "ContextEncodeReply");
+  protocol::ContextEncodeResult result;
+  result.tokens = done->tokens();
+  ENGRAM_ASSIGN_OR_RETURN(result.blocks, protocol::ContextBlocksFromWire(done->blocks()));
+  return result;
+}
+
+Result<protocol::ContextReadResult> ComputeClient::ContextRead(const protocol::ContextState& state,
+                                                               std::string_view query,
+                                                               std::uint32_t top_k) {
+  ENGRAM_ASSIGN_OR_RETURN(
+      auto reply, Call([&](std::uint64_t id) {
+        flatbuffers::FlatBufferBuilder b(256 + query.size() + state.blocks.size() * 160);
+        const auto wire_state = protocol::ContextStateToWire(b, state);
+        const auto req = fb::CreateContextReadRequest(
+            b, wire_state, b.CreateString(query.data(), query.size()), top_k);
+        return protocol::FinishFrame(
+            b, fb::CreateFrame(b, id, false, fb::Body::ContextReadRequest, req.Union()));
+      }));
+  const auto* done = reply.frame->body_as_ContextReadReply();
+  if (done == nullptr) return Unexpected(*reply.frame, "ContextReadReply");
+  protocol::ContextReadResult result;
+  result.need = done->need();
+  if (done->missing()) {
+    for (const fb::Hash128* h : *done->missing()) result.missing.push_back(protocol::FromWire(*h));
+  }
+  if (done->hits()) {
+    for (const fb::ContextHit* hit : *done->hits()) {
+      result.hits.push_back(protocol::ContextHit{hit->block(), hit->chunk(), hit->score(),
+                                                 hit->text() ? hit->text()->str() : "",
+                                                 hit->match()});
+    }
+  }
+  if (result.need != 0 && result.need != 2) {
+    return CorruptError("ContextReadReply has an unknown need " + std::to_string(result.need));
   }
   return result;
 }

@@ -62,6 +62,12 @@ class ComputeClient {
                                             bool checkpoint);
   Result<EpisodicReadResult> EpisodicRead(const EpisodicStateSpec& state,
                                           const EpisodicReadParams& params);
+  // Context memory operations (protocol.md §5.9). Errors: SYNTAX (bad settings, no text),
+  // LIMIT, CORRUPT (blocks that do not fit), COMPUTE.
+  Result<protocol::ContextEncodeResult> ContextEncode(const protocol::ContextSettings& settings,
+                                                      std::string_view text);
+  Result<protocol::ContextReadResult> ContextRead(const protocol::ContextState& state,
+                                                  std::string_view query, std::uint32_t top_k);
   Result<Hash128> BlobPut(std::span<const std::uint8_t> data,
                           std::optional<Hash128> expected = std::nullopt);
   Result<std::vector<bool>> BlobHas(std::span<const Hash128> hashes);

@@ -100,6 +100,19 @@ Result<EpisodicReadResult> ComputeLink::EpisodicRead(const EpisodicStateSpec& st
   return With<EpisodicReadResult>([&](ComputeClient& c) { return c.EpisodicRead(state, params); });
 }
 
+Result<protocol::ContextEncodeResult> ComputeLink::ContextEncode(
+    const protocol::ContextSettings& settings, std::string_view text) {
+  return With<protocol::ContextEncodeResult>(
+      [&](ComputeClient& c) { return c.ContextEncode(settings, text); });
+}
+
+Result<protocol::ContextReadResult> ComputeLink::ContextRead(const protocol::ContextState& state,
+                                                             std::string_view query,
+                                                             std::uint32_t top_k) {
+  return With<protocol::ContextReadResult>(
+      [&](ComputeClient& c) { return c.ContextRead(state, query, top_k); });
+}
+
 Result<Hash128> ComputeLink::BlobPut(std::span<const std::uint8_t> data) {
   return With<Hash128>([&](ComputeClient& c) { return c.BlobPut(data); });
 }

@@ -61,6 +61,11 @@ class ComputeLink {
                                             bool checkpoint);
   Result<EpisodicReadResult> EpisodicRead(const EpisodicStateSpec& state,
                                           const EpisodicReadParams& params);
+  // Context memory operations (protocol.md §5.9), as ComputeClient's.
+  Result<protocol::ContextEncodeResult> ContextEncode(const protocol::ContextSettings& settings,
+                                                      std::string_view text);
+  Result<protocol::ContextReadResult> ContextRead(const protocol::ContextState& state,
+                                                  std::string_view query, std::uint32_t top_k);
   Result<Hash128> BlobPut(std::span<const std::uint8_t> data);
   Result<std::vector<bool>> BlobHas(std::span<const Hash128> hashes);
   Result<std::vector<std::uint8_t>> BlobGet(const Hash128& hash);

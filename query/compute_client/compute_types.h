@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "compute/protocol/content_hash.h"
+#include "compute/protocol/context_types.h"
 #include "compute/protocol/episodic_types.h"
 
 namespace engram::query {
@@ -48,6 +49,10 @@ struct GenerateParams {
   bool stream = true;
   std::vector<GuideText> guides;  // none: the plain model, token-identical
   int min_match = 2;
+  // Context memories whose proposals are mixed in (docs/context.md); each must have been read
+  // (ContextRead) first. None: the plain path.
+  std::vector<protocol::ContextState> context;
+  float context_lambda = 0.9f;
 };
 
 struct GenerateChunk {

@@ -3,7 +3,7 @@
 #include <cstring>
 #include <random>
 
-#include <xxhash.h>
+#include "query/executor/attrs_codec.h"
 
 namespace engram::query {
 namespace {
@@ -12,47 +12,6 @@ constexpr char kMagic[4] = {'E', 'P', 'H', 'D'};
 constexpr std::uint8_t kOpWrite = 1;   // frozen (format.md §11)
 constexpr std::uint8_t kOpForget = 2;  // frozen
 constexpr std::size_t kFixedBytes = 68;
-
-class Writer {
- public:
-  template <typename T>
-  void Put(T value) {
-    std::byte raw[sizeof(T)];
-    std::memcpy(raw, &value, sizeof(T));  // little-endian hosts only (x86-64, aarch64)
-    bytes_.insert(bytes_.end(), raw, raw + sizeof(T));
-  }
-  void PutBytes(const void* data, std::size_t size) {
-    const auto* p = static_cast<const std::byte*>(data);
-    bytes_.insert(bytes_.end(), p, p + size);
-  }
-  std::vector<std::byte>& bytes() { return bytes_; }
-
- private:
-  std::vector<std::byte> bytes_;
-};
-
-class Reader {
- public:
-  explicit Reader(std::span<const std::byte> bytes) : bytes_(bytes) {}
-  template <typename T>
-  bool Get(T* value) {
-    if (bytes_.size() - offset_ < sizeof(T)) return false;
-    std::memcpy(value, bytes_.data() + offset_, sizeof(T));
-    offset_ += sizeof(T);
-    return true;
-  }
-  bool GetBytes(void* out, std::size_t size) {
-    if (bytes_.size() - offset_ < size) return false;
-    std::memcpy(out, bytes_.data() + offset_, size);
-    offset_ += size;
-    return true;
-  }
-  std::size_t remaining() const { return bytes_.size() - offset_; }
-
- private:
-  std::span<const std::byte> bytes_;
-  std::size_t offset_ = 0;
-};
 
 Status Corrupt(const std::string& what) {
   return Status::Error(ErrorCode::kCorrupt, "episodic header: " + what);
@@ -66,7 +25,7 @@ std::vector<EpisodicCheckpointTensor> EpisodicCheckpointTensors(const EpisodicHe
 }
 
 std::vector<std::byte> EncodeEpisodicHeader(const EpisodicHeader& header) {
-  Writer w;
+  internal::ByteWriter w;
   w.PutBytes(kMagic, sizeof(kMagic));
   w.Put<std::uint32_t>(kEpisodicHeaderFormat);
   w.Put<std::uint32_t>(header.slots);
@@ -88,17 +47,13 @@ std::vector<std::byte> EncodeEpisodicHeader(const EpisodicHeader& header) {
       w.Put<std::uint64_t>(i < op.versions.size() ? op.versions[i] : 0);
     }
   }
-  const std::uint64_t checksum = XXH3_64bits(w.bytes().data(), w.bytes().size());
-  w.Put<std::uint64_t>(checksum);
-  return std::move(w.bytes());
+  return w.FinishWithChecksum();
 }
 
 Result<EpisodicHeader> DecodeEpisodicHeader(std::span<const std::byte> bytes) {
   if (bytes.size() < kFixedBytes + 8) return Corrupt("truncated");
-  std::uint64_t stored = 0;
-  std::memcpy(&stored, bytes.data() + bytes.size() - 8, 8);
-  if (XXH3_64bits(bytes.data(), bytes.size() - 8) != stored) return Corrupt("checksum mismatch");
-  Reader r(bytes.first(bytes.size() - 8));
+  if (!internal::ChecksumHolds(bytes)) return Corrupt("checksum mismatch");
+  internal::ByteReader r(bytes.first(bytes.size() - 8));
   char magic[4];
   std::uint32_t format = 0;
   r.GetBytes(magic, 4);

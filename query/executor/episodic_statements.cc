@@ -34,12 +34,6 @@ RecordKey EntryKey(const std::string& memory, std::uint64_t id) {
   return RecordKey{memory, RecordKind::kEpisodicEntry, id};
 }
 
-// Ends a read snapshot before the statement commits: a commit that must grow the map waits
-// for every read transaction of this process to end, this statement's own included.
-void EndSnapshot(storage::ReadTxn& read) {
-  storage::ReadTxn ended = std::move(read);
-}
-
 // A status from the co-process, placed at `position` with the statement's context.
 Status At(const Status& status, std::string_view what, std::size_t position) {
   return Status::Error(status.code(), std::string(what) + ": " + status.message(), Pos(position));
@@ -200,7 +194,7 @@ Result<StatementResult> Executor::WriteFacts(const WriteFactsStatement& write,
   ENGRAM_RETURN_IF_ERROR(AddEpisodicState(*link, *applied, checkpoint, std::move(op), header,
                                           write.memory.value, next));
   StatementResult result = internal::Named("WRITE");
-  EndSnapshot(read);
+  internal::EndSnapshot(read);
   ENGRAM_RETURN_IF_ERROR(FinishBatch(std::move(next), text, result));
   result.Add("id", header.next_id - write.facts.size())
       .Add("facts", std::uint64_t{write.facts.size()});
@@ -365,7 +359,7 @@ Result<StatementResult> Executor::ForgetFacts(const ForgetTarget& target, std::s
   ENGRAM_RETURN_IF_ERROR(AddEpisodicState(*link, *applied, checkpoint, std::move(op), header,
                                           target.memory.value, next));
   StatementResult result = internal::Named("FORGET");
-  EndSnapshot(read);
+  internal::EndSnapshot(read);
   ENGRAM_RETURN_IF_ERROR(FinishBatch(std::move(next), text, result));
   if (target.purge.value) {
     Result<storage::Version> purged = store_.Purge(options_.tenant, target.memory.value, keys);

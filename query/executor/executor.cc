@@ -34,11 +34,6 @@ std::string MissingMechanism(const StatementBody& body) {
                       std::is_same_v<T, ReadEditsStatement> ||
                       std::is_same_v<T, ForgetEditStatement>) {
           return "the edit memory (WISE)";
-        } else if constexpr (std::is_same_v<T, WriteContextStatement> ||
-                             std::is_same_v<T, ReadContextStatement> ||
-                             std::is_same_v<T, ForgetContextStatement> ||
-                             std::is_same_v<T, ForgetContextSourceStatement>) {
-          return "the context memory (LongMem)";
         } else if constexpr (std::is_same_v<T, WritePrefixStatement> ||
                              std::is_same_v<T, ForgetPrefixStatement>) {
           return "prefix reuse";
@@ -118,6 +113,20 @@ Result<StatementResult> Executor::ExecuteStatement(const Statement& statement,
     return Serialized([&] { return WriteFacts(*s, text, statement.begin); });
   }
   if (const auto* s = std::get_if<ReadFactsStatement>(&body)) return ReadFacts(*s, statement.begin);
+  if (const auto* s = std::get_if<WriteContextStatement>(&body)) {
+    return Serialized([&] { return WriteContext(*s, text, statement.begin); });
+  }
+  if (const auto* s = std::get_if<ReadContextStatement>(&body)) {
+    return ReadContext(*s, statement.begin);
+  }
+  if (const auto* s = std::get_if<ForgetContextStatement>(&body)) {
+    return Serialized(
+        [&] { return ForgetContext(s->memory, s->id, std::nullopt, s->purge, text); });
+  }
+  if (const auto* s = std::get_if<ForgetContextSourceStatement>(&body)) {
+    return Serialized(
+        [&] { return ForgetContext(s->memory, std::nullopt, s->path, s->purge, text); });
+  }
   if (const auto* s = std::get_if<ForgetFactStatement>(&body)) {
     return Serialized([&] {
       return ForgetFacts(ForgetTarget{s->memory, s->fact, std::nullopt, s->purge}, text,

@@ -39,6 +39,7 @@
 #include "engram/statement_result.h"
 #include "engram/status.h"
 #include "query/compute_client/compute_link.h"
+#include "query/executor/context_state.h"
 #include "query/executor/episodic_header.h"
 #include "query/executor/episodic_state.h"
 #include "query/executor/memory_options.h"
@@ -199,6 +200,22 @@ class Executor {
   };
   Result<Recall> RecallGuides(ComputeLink& link, const std::vector<Name>& memories,
                               const std::string& prompt) const;
+  // context_statements.cc
+  Result<internal::ContextView> LoadContext(const storage::ReadTxn& read,
+                                            const std::string& memory) const;
+  Result<StatementResult> WriteContext(const WriteContextStatement& write, std::string_view text,
+                                       std::size_t position);
+  Result<StatementResult> ReadContext(const ReadContextStatement& statement, std::size_t position);
+  // FORGET m CONTEXT ID n (write_id) or SOURCE 'path' (source) [PURGE].
+  Result<StatementResult> ForgetContext(const Name& memory, std::optional<Count> write_id,
+                                        std::optional<Text> source, Located<bool> purge,
+                                        std::string_view text);
+  // The context memories among GENERATE's USING, loaded in the co-process, and their weight.
+  struct ContextRecall {
+    std::vector<protocol::ContextState> states;
+    float weight = 0.0f;
+  };
+  Result<ContextRecall> RecallContext(ComputeLink& link, const std::vector<Name>& memories) const;
   // generate_statement.cc
   Result<StatementResult> Generate(const GenerateStatement& generate, std::size_t position,
                                    const StatementHooks& hooks);

@@ -86,10 +86,14 @@ Result<StatementResult> Executor::Generate(const GenerateStatement& generate, st
 
   GenerateParams params;
   std::optional<Recall> recall;
+  std::optional<ContextRecall> context;
   if (!generate.memories.empty()) {
     ENGRAM_ASSIGN_OR_RETURN(recall,
                             RecallGuides(compute, generate.memories, generate.prompt.value));
     params.guides = recall->guides;
+    ENGRAM_ASSIGN_OR_RETURN(context, RecallContext(compute, generate.memories));
+    params.context = context->states;
+    params.context_lambda = context->weight;
   }
   params.prompt_tokens = std::move(*prompt);
   params.max_new_tokens = static_cast<int>(max_tokens);
@@ -129,7 +133,8 @@ Result<StatementResult> Executor::Generate(const GenerateStatement& generate, st
       .Add("prompt_tokens", prompt_tokens);
   if (recall) {
     result.Add("in_scope", recall->in_scope)
-        .Add("guides", static_cast<std::uint64_t>(recall->guides.size()));
+        .Add("guides", static_cast<std::uint64_t>(recall->guides.size()))
+        .Add("context_memories", static_cast<std::uint64_t>(context->states.size()));
   }
   return result;
 }

@@ -36,6 +36,16 @@ constexpr OptionSpec kOptionTable[] = {
      "GENERATE USING: weight of the recalled fact's continuation"},
     {"checkpoint_every", OptionType::kInteger, kDefaultCheckpointEvery, 1, 65536, false,
      "episodic operations between checkpoints of the memory matrix"},
+    {"context_layer", OptionType::kInteger, kDefaultContextLayer, 0, 255, false,
+     "context memory: the model layer whose keys and values it keeps"},
+    {"chunk_tokens", OptionType::kInteger, kDefaultChunkTokens, 1, 256, false,
+     "context memory: tokens per chunk (csz)"},
+    {"context_window", OptionType::kInteger, kDefaultContextWindow, 2, 65536, false,
+     "context memory: positions of one encoding segment, BOS included"},
+    {"max_chunks", OptionType::kInteger, 0, 0, 1e12, false,
+     "context memory: chunks kept, the oldest evicted first (0: no limit)"},
+    {"context_weight", OptionType::kNumber, kDefaultContextWeight, 0, 1, true,
+     "GENERATE USING: weight of the context memory's proposals"},
 };
 
 std::string FormatBound(double value) {
@@ -174,10 +184,18 @@ Result<MemorySettings> DecodeMemoryAttrs(std::string_view attrs) {
   settings.guide_weight = number("guide_weight", kDefaultGuideWeight);
   settings.checkpoint_every =
       static_cast<std::int64_t>(number("checkpoint_every", kDefaultCheckpointEvery));
+  settings.context_layer = static_cast<std::int64_t>(number("context_layer", kDefaultContextLayer));
+  settings.chunk_tokens = static_cast<std::int64_t>(number("chunk_tokens", kDefaultChunkTokens));
+  settings.context_window =
+      static_cast<std::int64_t>(number("context_window", kDefaultContextWindow));
+  settings.max_chunks = static_cast<std::int64_t>(number("max_chunks", 0));
+  settings.context_weight = number("context_weight", kDefaultContextWeight);
   const Json& model = (*json)["model"];
   if (model.type == Json::Type::kString) settings.model_fingerprint = model.text;
   if (settings.slots < 1 || settings.slots > kMaxSlots || !(settings.ridge > 0) ||
-      settings.checkpoint_every < 1 || !(settings.guide_weight > 0)) {
+      settings.checkpoint_every < 1 || !(settings.guide_weight > 0) || settings.context_layer < 0 ||
+      settings.chunk_tokens < 1 || settings.context_window < 2 || settings.max_chunks < 0 ||
+      !(settings.context_weight > 0)) {
     return Status::Error(ErrorCode::kCorrupt, "memory record: option out of range");
   }
   return settings;

@@ -30,6 +30,11 @@ inline constexpr double kDefaultRidge = 1e-3;
 inline constexpr double kDefaultScopeThreshold = 0.3;  // docs/episodic.md §6
 inline constexpr double kDefaultGuideWeight = 0.9;
 inline constexpr std::int64_t kDefaultCheckpointEvery = 256;
+// The context memory's defaults, measured (docs/context.md: engram-context-eval --sweep).
+inline constexpr std::int64_t kDefaultContextLayer = 2;
+inline constexpr std::int64_t kDefaultChunkTokens = 1;
+inline constexpr std::int64_t kDefaultContextWindow = 256;
+inline constexpr double kDefaultContextWeight = 0.9;
 inline constexpr int kMemoryAttrsFormat = 1;
 
 // One resolved option: its key and its value (written or default).
@@ -51,6 +56,11 @@ struct MemorySettings {
   double scope_threshold = kDefaultScopeThreshold;
   double guide_weight = kDefaultGuideWeight;
   std::int64_t checkpoint_every = kDefaultCheckpointEvery;
+  std::int64_t context_layer = kDefaultContextLayer;
+  std::int64_t chunk_tokens = kDefaultChunkTokens;
+  std::int64_t context_window = kDefaultContextWindow;
+  std::int64_t max_chunks = 0;  // 0: no eviction
+  double context_weight = kDefaultContextWeight;
   std::string model_fingerprint;  // empty: null (not bound)
 };
 

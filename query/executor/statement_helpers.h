@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "engram/statement_result.h"
+#include "storage/store.h"
 #include "storage/types.h"
 
 namespace engram::query::internal {
@@ -20,6 +21,12 @@ inline std::int64_t Pos(std::size_t position) {
 // The key of a memory's definition record.
 inline storage::RecordKey MemoryKey(const std::string& memory) {
   return storage::RecordKey{memory, storage::RecordKind::kMemory, 0};
+}
+
+// Ends a read snapshot before the statement commits: a commit that must grow the map waits
+// for every read transaction of this process to end, this statement's own included.
+inline void EndSnapshot(storage::ReadTxn& read) {
+  storage::ReadTxn ended = std::move(read);
 }
 
 // An empty result of the statement form `statement`.

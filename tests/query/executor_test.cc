@@ -76,11 +76,11 @@ TEST_F(ExecutorTest, CreateMemoryCommitsOneVersionWithDefaultOptions) {
   EXPECT_EQ(Head(), 1u);
   EXPECT_EQ(
       MemoryAttrs("agent"),
-      R"({"format": 1, "options": {"slots": 768, "ridge": 0.001, "scope_threshold": 0.3, "guide_weight": 0.9, "checkpoint_every": 256}, "model": null})");
+      R"({"format": 1, "options": {"slots": 768, "ridge": 0.001, "scope_threshold": 0.3, "guide_weight": 0.9, "checkpoint_every": 256, "context_layer": 2, "chunk_tokens": 1, "context_window": 256, "max_chunks": 0, "context_weight": 0.9}, "model": null})");
   EXPECT_EQ(Json("create memory \"Agent\" with (SLOTS = 8)"), R"({"ok": true, "version": 2})");
   EXPECT_EQ(
       MemoryAttrs("Agent"),
-      R"({"format": 1, "options": {"slots": 8, "ridge": 0.001, "scope_threshold": 0.3, "guide_weight": 0.9, "checkpoint_every": 256}, "model": null})");
+      R"({"format": 1, "options": {"slots": 8, "ridge": 0.001, "scope_threshold": 0.3, "guide_weight": 0.9, "checkpoint_every": 256, "context_layer": 2, "chunk_tokens": 1, "context_window": 256, "max_chunks": 0, "context_weight": 0.9}, "model": null})");
 }
 
 TEST_F(ExecutorTest, CreateMemoryRecordsTheModelFingerprint) {
@@ -88,7 +88,7 @@ TEST_F(ExecutorTest, CreateMemoryRecordsTheModelFingerprint) {
   Ok(exec, "CREATE MEMORY m");
   EXPECT_EQ(
       MemoryAttrs("m"),
-      R"({"format": 1, "options": {"slots": 768, "ridge": 0.001, "scope_threshold": 0.3, "guide_weight": 0.9, "checkpoint_every": 256}, "model": "00ff"})");
+      R"({"format": 1, "options": {"slots": 768, "ridge": 0.001, "scope_threshold": 0.3, "guide_weight": 0.9, "checkpoint_every": 256, "context_layer": 2, "chunk_tokens": 1, "context_window": 256, "max_chunks": 0, "context_weight": 0.9}, "model": "00ff"})");
 }
 
 TEST_F(ExecutorTest, CreateMemoryErrors) {
@@ -103,7 +103,8 @@ TEST_F(ExecutorTest, CreateMemoryErrors) {
   EXPECT_EQ(Json("CREATE MEMORY m WITH (nope = TRUE)"),
             R"({"ok": false, "error": {"code": "SYNTAX", "message": "unknown option 'nope' for )"
             R"j(CREATE MEMORY (known: slots, ridge, scope_threshold, guide_weight, )j"
-            R"j(checkpoint_every)", "position": 22}})j");
+            R"j(checkpoint_every, context_layer, chunk_tokens, context_window, max_chunks, )j"
+            R"j(context_weight)", "position": 22}})j");
   EXPECT_EQ(Head(), 1u);
 }
 
@@ -373,7 +374,7 @@ TEST_F(ExecutorTest, TenantsAreIsolated) {
   EXPECT_EQ(ValueToText(*Ok(bob, "SHOW STATS").Cell(0, "memories")), "1");
   EXPECT_EQ(
       MemoryAttrs("agent", *bob_tenant),
-      R"({"format": 1, "options": {"slots": 768, "ridge": 0.001, "scope_threshold": 0.3, "guide_weight": 0.9, "checkpoint_every": 256}, "model": null})");
+      R"({"format": 1, "options": {"slots": 768, "ridge": 0.001, "scope_threshold": 0.3, "guide_weight": 0.9, "checkpoint_every": 256, "context_layer": 2, "chunk_tokens": 1, "context_window": 256, "max_chunks": 0, "context_weight": 0.9}, "model": null})");
 }
 
 TEST_F(ExecutorTest, UnbuiltMechanismsFailCleanly) {
@@ -383,16 +384,13 @@ TEST_F(ExecutorTest, UnbuiltMechanismsFailCleanly) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"WRITE a 'x', 'y'", "model co-process"},
       {"WRITE a EDIT 'p' -> ' t'", "edit memory (WISE)"},
-      {"WRITE a CONTEXT 'c'", "context memory (LongMem)"},
-      {"WRITE a CONTEXT FILE '/nonexistent'", "context memory (LongMem)"},
+      {"WRITE a CONTEXT 'c'", "model co-process"},
       {"WRITE a PREFIX 'p'", "prefix reuse"},
       {"READ a 'q'", "model co-process"},
       {"READ a EDITS 'q' TOP 2", "edit memory"},
-      {"READ a CONTEXT 'q'", "context memory"},
+      {"READ a CONTEXT 'q'", "model co-process"},
       {"FORGET a 'x'", "model co-process"},
       {"FORGET a EDIT ID 1", "edit memory"},
-      {"FORGET a CONTEXT ID 1", "context memory"},
-      {"FORGET a CONTEXT SOURCE '/p'", "context memory"},
       {"FORGET a PREFIX ID 1", "prefix reuse"},
       {"GENERATE 'p' USING a", "model co-process"},
       {"GENERATE 'p' AFTER PREFIX a", "prefix reuse"},
