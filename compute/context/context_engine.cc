@@ -122,8 +122,8 @@ Result<std::shared_ptr<const ContextMemory>> ContextEngine::Impl::Resolve(
                           std::to_string(block.token_count()) + " tokens, its record says " +
                           std::to_string(state.blocks[b].tokens));
     }
-    ENGRAM_RETURN_IF_ERROR(
-        memory.AppendBlock(block, static_cast<std::int64_t>(state.blocks[b].id)));
+    ENGRAM_RETURN_IF_ERROR(memory.AppendBlock(block, static_cast<std::int64_t>(state.blocks[b].id),
+                                              static_cast<std::int64_t>(state.blocks[b].write)));
   }
   auto built = std::make_shared<const ContextMemory>(std::move(memory));
   std::lock_guard lock(mutex);
@@ -219,7 +219,7 @@ Result<protocol::ContextReadResult> ContextEngine::Read(const protocol::ContextS
   for (const std::int64_t chunk : candidates) {
     double score = 0.0;
     for (int h = 0; h < settings.heads; ++h) {
-      const float* key = memory->ChunkKey(h, chunk);
+      const float* key = memory->ChunkKey(h, chunk).data();
       for (int d = 0; d < hs; ++d) score += last.key[h * hs + d] * key[d];
     }
     std::uint32_t match = 0;
@@ -244,11 +244,8 @@ Result<protocol::ContextReadResult> ContextEngine::Read(const protocol::ContextS
     hit.chunk = static_cast<std::uint32_t>(memory->ChunkInBlock(chunk));
     hit.score = score;
     hit.match = match;
-    // The chunk with its neighbours inside its block.
-    const std::int64_t begin =
-        std::max(memory->BlockBegin(chunk), memory->ChunkBegin(chunk) - kHitContext);
-    const std::int64_t end =
-        std::min(memory->BlockEnd(chunk), memory->ChunkEnd(chunk) + kHitContext);
+    // The chunk with its neighbours in its write.
+    const auto [begin, end] = memory->TextAround(chunk, kHitContext);
     std::vector<int> span;
     for (std::int64_t i = begin; i < end; ++i) span.push_back(memory->Token(i));
     hit.text = impl_->model.tokenizer.Decode(span, /*prev=*/0);

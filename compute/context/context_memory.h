@@ -21,17 +21,14 @@
 #include <cstdint>
 #include <span>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
+#include "compute/context/chunk_search.h"
 #include "compute/context/context_block.h"
 #include "engram/status.h"
 
 namespace engram::compute::context {
-
-struct ChunkHit {
-  float score = 0;
-  std::int64_t chunk = 0;
-};
 
 class ContextMemory {
  public:
@@ -40,9 +37,10 @@ class ContextMemory {
 
   const ContextSettings& settings() const { return settings_; }
 
-  // Appends a block (its chunk keys included) under the caller's `block_id`.
+  // Appends a block (its chunk keys included) under the caller's `block_id`, from write `write`
+  // (consecutive blocks of one write hold consecutive tokens of its text).
   // Errors: SYNTAX when its arrays do not fit the settings.
-  Status AppendBlock(const ContextBlock& block, std::int64_t block_id);
+  Status AppendBlock(const ContextBlock& block, std::int64_t block_id, std::int64_t write = 0);
 
   std::int64_t chunk_count() const { return static_cast<std::int64_t>(chunk_begin_.size()); }
   std::int64_t token_count() const { return static_cast<std::int64_t>(tokens_.size()); }
@@ -56,11 +54,9 @@ class ContextMemory {
     return block_ids_[chunk_block_[Index(chunk)]];
   }
   std::int64_t ChunkInBlock(std::int64_t chunk) const { return chunk_in_block_[Index(chunk)]; }
-  // The tokens [begin, end) of the chunk's block.
-  std::int64_t BlockBegin(std::int64_t chunk) const {
-    return block_begin_[chunk_block_[Index(chunk)]];
-  }
-  std::int64_t BlockEnd(std::int64_t chunk) const { return block_end_[chunk_block_[Index(chunk)]]; }
+  // The tokens [begin, end) of the run of consecutive blocks of the chunk's write around it,
+  // clipped to `radius` tokens on each side of the chunk: its text in context.
+  std::pair<std::int64_t, std::int64_t> TextAround(std::int64_t chunk, std::int64_t radius) const;
 
   // The chunk holding token `index`.
   std::int64_t ChunkOf(std::int64_t index) const { return token_chunk_[Index(index)]; }
@@ -68,9 +64,10 @@ class ContextMemory {
   int Continuation(std::int64_t index) const { return next_[Index(index)]; }
   const float* TokenKey(int head, std::int64_t index) const;
   const float* TokenValue(int head, std::int64_t index) const;
-  const float* ChunkKey(int head, std::int64_t chunk) const;
+  std::span<const float> ChunkKey(int head, std::int64_t chunk) const;
 
-  // The top `k` chunks of `head` by probe·chunk key (probe: head_size values).
+  // The top `k` chunks of `head` by probe·chunk key (probe: head_size values), through the
+  // exact search of chunk_search.h (empty for a malformed probe or k < 1).
   std::vector<ChunkHit> Search(int head, std::span<const float> probe, int k) const;
 
   // The token indices i where tokens i-2, i-1, i are `a`, `b`, `c`, oldest first: an exact
@@ -80,15 +77,17 @@ class ContextMemory {
   std::span<const std::int64_t> Trigram(int a, int b, int c) const;
 
  private:
-  explicit ContextMemory(const ContextSettings& settings) : settings_(settings) {}
+  ContextMemory(const ContextSettings& settings, ChunkKeyStore chunk_keys)
+      : settings_(settings), chunk_keys_(std::move(chunk_keys)) {}
   static std::size_t Index(std::int64_t i) { return static_cast<std::size_t>(i); }
 
   ContextSettings settings_;
   std::vector<int> tokens_, next_;
-  std::vector<std::vector<float>> keys_, values_, chunk_keys_;  // per head
+  std::vector<std::vector<float>> keys_, values_;  // per head
+  ChunkKeyStore chunk_keys_;
   std::vector<std::int64_t> chunk_begin_, chunk_end_, chunk_in_block_, token_chunk_;
   std::vector<std::size_t> chunk_block_;  // index into block_ids_
-  std::vector<std::int64_t> block_ids_, block_begin_, block_end_;
+  std::vector<std::int64_t> block_ids_, block_begin_, block_end_, block_write_;
   std::unordered_map<std::uint64_t, std::vector<std::int64_t>> trigrams_;
 };
 

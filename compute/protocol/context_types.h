@@ -48,7 +48,7 @@ struct ContextEncodeResult {
 
 // One retrieved chunk: its block (record id), its index in the block, its score (the mean
 // cosine over heads of the probe and its chunk key), a text window around it (the chunk's
-// tokens with up to 16 neighbours on each side, inside its block), and `match`: how many tokens
+// tokens with up to 16 neighbours on each side, inside its write), and `match`: how many tokens
 // at the end of the query the memory holds in the same order, ending inside the chunk (0 when
 // the chunk does not hold the query's last token). Hits rank by match, then score.
 struct ContextHit {

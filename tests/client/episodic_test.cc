@@ -23,35 +23,11 @@ namespace {
 
 using storage::testing::TempDir;
 
+using testing::Err;
+using testing::Head;
 using testing::Ok;
 using testing::OpenOrDie;
-
-Status Err(Database& db, const std::string& sql) {
-  auto results = db.Execute(sql);
-  EXPECT_EQ(results.size(), 1u) << sql;
-  if (results.empty() || results[0].ok()) {
-    ADD_FAILURE() << sql << " succeeded";
-    return Status::Ok();
-  }
-  return results[0].status();
-}
-
-std::string Quote(const std::string& text) {
-  std::string quoted = "'";
-  for (char c : text) {
-    quoted += c;
-    if (c == '\'') quoted += '\'';
-  }
-  return quoted + "'";
-}
-
-std::uint64_t Head(Database& db) {
-  const StatementResult stats = Ok(db, "SHOW STATS");
-  const Value* head = stats.Cell(0, "head");
-  return head != nullptr && std::holds_alternative<std::uint64_t>(*head)
-             ? std::get<std::uint64_t>(*head)
-             : 0;
-}
+using testing::Quote;
 
 bool InScope(const StatementResult& read) {
   const Value* value = read.Find("in_scope");

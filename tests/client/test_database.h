@@ -38,6 +38,36 @@ inline StatementResult Ok(Database& db, const std::string& sql,
   return results[0].ok() ? *results[0] : StatementResult{};
 }
 
+// Runs one statement that must fail and returns its error (a test failure if it succeeds).
+inline Status Err(Database& db, const std::string& sql) {
+  auto results = db.Execute(sql);
+  EXPECT_EQ(results.size(), 1u) << sql;
+  if (results.empty() || results[0].ok()) {
+    ADD_FAILURE() << sql << " succeeded";
+    return Status::Ok();
+  }
+  return results[0].status();
+}
+
+// `text` as a string literal of the language ('' for a quote).
+inline std::string Quote(const std::string& text) {
+  std::string quoted = "'";
+  for (char c : text) {
+    quoted += c;
+    if (c == '\'') quoted += '\'';
+  }
+  return quoted + "'";
+}
+
+// The database's head version (SHOW STATS).
+inline std::uint64_t Head(Database& db) {
+  const StatementResult stats = Ok(db, "SHOW STATS");
+  const Value* head = stats.Cell(0, "head");
+  return head != nullptr && std::holds_alternative<std::uint64_t>(*head)
+             ? std::get<std::uint64_t>(*head)
+             : 0;
+}
+
 }  // namespace engram::testing
 
 #endif  // ENGRAM_TESTS_CLIENT_TEST_DATABASE_H_
