@@ -3,6 +3,7 @@
 #include <map>
 #include <set>
 
+#include "query/executor/context_header.h"
 #include "query/executor/executor.h"
 #include "query/executor/memory_options.h"
 #include "query/executor/statement_helpers.h"
@@ -158,16 +159,27 @@ Result<StatementResult> Executor::ShowStats() {
   ENGRAM_ASSIGN_OR_RETURN(storage::ReadTxn read, Read());
   ENGRAM_ASSIGN_OR_RETURN(std::vector<std::string> memories, read.ListMemories(options_.tenant));
   std::uint64_t memory_records = 0;
+  // The context memories' sizes and evictions (docs/context.md §3), from their headers.
+  std::uint64_t context_chunks = 0, context_tokens = 0, context_evicted = 0;
   for (const std::string& memory : memories) {
     ENGRAM_ASSIGN_OR_RETURN(auto records, read.List(options_.tenant, memory));
     memory_records += records.size();
+    ENGRAM_ASSIGN_OR_RETURN(
+        std::optional<storage::Record> header,
+        read.Get(options_.tenant, RecordKey{memory, RecordKind::kContextState, kContextHeaderId},
+                 StateVersion()));
+    if (!header) continue;
+    ENGRAM_ASSIGN_OR_RETURN(ContextHeader decoded, DecodeContextHeader(header->attrs));
+    context_chunks += decoded.live_chunks;
+    context_tokens += decoded.live_tokens;
+    context_evicted += decoded.evicted_chunks;
   }
   StatementResult result = Named("SHOW STATS");
   result.has_rows = true;
   std::vector<std::pair<std::string, Value>> row = {
-      {"tenant", options_.tenant.name()},
-      {"memories", std::uint64_t{memories.size()}},
-      {"memory_records", memory_records},
+      {"tenant", options_.tenant.name()}, {"memories", std::uint64_t{memories.size()}},
+      {"memory_records", memory_records}, {"context_chunks", context_chunks},
+      {"context_tokens", context_tokens}, {"context_evicted_chunks", context_evicted},
   };
   if (!options_.tenant_scoped_stats) {
     row = {
@@ -175,6 +187,9 @@ Result<StatementResult> Executor::ShowStats() {
         {"head", stats.head},
         {"memories", std::uint64_t{memories.size()}},
         {"memory_records", memory_records},
+        {"context_chunks", context_chunks},
+        {"context_tokens", context_tokens},
+        {"context_evicted_chunks", context_evicted},
         {"live_records", stats.live_records},
         {"record_versions", stats.record_versions},
         {"tombstones", stats.tombstones},

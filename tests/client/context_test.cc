@@ -101,6 +101,13 @@ TEST(ContextTest, OldestBlocksAreEvictedFirst) {
   ASSERT_GT(first, 40u);  // the write alone is over the limit: its own oldest blocks go
   const StatementResult second = Ok(*db, "WRITE small CONTEXT " + Quote(kOther));
   EXPECT_GT(Field(second, "evicted_chunks"), 0u);
+  // SHOW STATS: the live chunks fit the limit; the evicted ones are counted.
+  const StatementResult stats = Ok(*db, "SHOW STATS");
+  const auto stat = [&](const char* name) { return std::get<std::uint64_t>(*stats.Cell(0, name)); };
+  EXPECT_LE(stat("context_chunks"), 40u);
+  EXPECT_GT(stat("context_chunks"), 0u);
+  EXPECT_EQ(stat("context_chunks") + stat("context_evicted_chunks"),
+            first + Field(second, "chunks"));
   // The first write's blocks are all gone (its record too); the newest text is still read.
   EXPECT_EQ(Err(*db, "FORGET small CONTEXT ID 1").code(), ErrorCode::kNotFound);
   const StatementResult read = Ok(*db, "READ small CONTEXT 'said Alice; ''you needn''t be so'");
