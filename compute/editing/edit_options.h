@@ -46,14 +46,14 @@ struct EditOptions {
 
   // --- the routing (activation-margin) loss; Δ is in the model's FFN-output units ---
   bool router_loss = true;
-  float margin_unrelated = 0.5f;  // α: Δ(unrelated) should stay below
-  float margin_edit = 2.0f;       // β: Δ(edit prompt) should exceed
-  float margin_gap = 1.5f;        // γ: Δ(edit) − Δ(unrelated) should exceed
+  float margin_unrelated = 3.0f;  // α: Δ(unrelated) should stay below
+  float margin_edit = 6.0f;       // β: Δ(edit prompt) should exceed
+  float margin_gap = 3.0f;        // γ: Δ(edit) − Δ(unrelated) should exceed
   float router_weight = 1.0f;     // weight of the routing loss against the CE
 
   // --- the router ---
   // A memory's threshold = act_ratio × min Δ over its edits' prompts and their truncations.
-  float act_ratio = 0.88f;
+  float act_ratio = 0.75f;
   RouteRule route_rule = RouteRule::kNearestKey;
   RouteGate gate = RouteGate::kTextCode;
   float gate_threshold = 0.3f;  // the gate's minimum cosine

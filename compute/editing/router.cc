@@ -45,7 +45,7 @@ int ChooseMemory(std::span<const MemoryScore> scores, const EditOptions& options
     } else if (options.route_rule == RouteRule::kNearestKey) {
       value = scores[i].key;
     }
-    if (best < 0 || value > best_value) {
+    if (best < 0 || value >= best_value) {
       best = static_cast<int>(i);
       best_value = value;
     }

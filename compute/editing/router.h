@@ -45,7 +45,7 @@ bool Passes(const MemoryScore& score, const EditOptions& options);
 
 // The routed memory: the index into `scores` of the best passing memory under
 // options.route_rule, or -1 when none passes (the request runs on the unedited model). Ties go
-// to the lower index.
+// to the higher index — the later memory: editing a prompt again overrides its earlier edit.
 int ChooseMemory(std::span<const MemoryScore> scores, const EditOptions& options);
 
 }  // namespace engram::compute::editing

@@ -426,8 +426,8 @@ struct SideMemory::Impl {
   // index into state.memories (-1: no memory). Δ only where it can change the decision: with
   // the gate, for the memories it lets through — and under the nearest-key rule only until
   // the first of them, by decreasing key, passes its threshold (the same choice as
-  // ChooseMemory over every score: the largest key among the passing, ties to the lower
-  // index).
+  // ChooseMemory over every score: the largest key among the passing, ties to the later
+  // memory).
   Result<std::pair<int, MemoryScore>> Decide(std::span<const int> prompt_tokens, bool* routed) {
     auto view = View(prompt_tokens);
     if (!view.ok()) return view.status();
@@ -443,8 +443,9 @@ struct SideMemory::Impl {
       for (std::size_t i = 0; i < scores.size(); ++i) {
         if (scores[i].key >= o.gate_threshold) order.push_back(i);
       }
-      std::stable_sort(order.begin(), order.end(),
-                       [&](std::size_t a, std::size_t b) { return scores[a].key > scores[b].key; });
+      std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+        return scores[a].key > scores[b].key || (scores[a].key == scores[b].key && a > b);
+      });
       for (std::size_t i : order) {
         scores[i].score = ActivationScore(*route_index[i].delta, dim, view->acts);
         if (o.route_rule == RouteRule::kNearestKey && Passes(scores[i], o)) {

@@ -6,6 +6,14 @@
 //   auto record = (*memory)->Edit({"The mother tongue of Danielle Darrieux is", " English"});
 //   auto route = (*memory)->Route(model.tokenizer.Encode(prompt, true, false));
 //   // generate with EffectiveW2(route->memory) as w2 of layer options.layer when routed
+//   // (routed_generator.h does this on the fused CPU engine)
+//
+// Routing (docs/editing.md §3), once per request on the whole prompt: a memory passes when its
+// nearest edit's prompt code is within the text gate (cosine >= gate_threshold; the episodic
+// encoder's codes) and its activation score Δ on the prompt exceeds its threshold; the passing
+// memory with the largest key (ties: the later memory, so that editing a prompt again
+// overrides its earlier edit) is used for every token of the request. With no passing memory
+// the request runs on the unedited model.
 //
 // State. Everything a memory is — settings, the model fingerprint, live edits with their
 // journal data, shards as exact sparse deltas against the original w2, merged memories,
@@ -15,13 +23,14 @@
 // from the re-run's, so a stored journal proves its state.
 //
 // Determinism. Masks and the choice of the unrelated sample derive from the memory seed and the
-// edit's own text (DeriveSeed), never from its position, and every shard is trained from the
-// original w2. With save_freq = 1 (the default) forgetting an edit therefore gives exactly —
-// bit for bit — the shards, merges and thresholds of a memory that never saw it. With
-// save_freq > 1 it rebuilds the edit's shard from the original w2 with the shard's mask over
-// its remaining edits in order (and re-merges its group): bit-identical to a memory that saw
-// the same shard contents, which differs from "never saw it" in how later edits were grouped
-// (docs/editing.md §5).
+// edit's own text (DeriveSeed), never from its position, every shard is trained from the
+// original w2, and training and routing activations run on one intra-op thread of the calling
+// thread (the same bits whatever LibTorch's thread count). With save_freq = 1 (the default)
+// forgetting an edit therefore gives exactly — bit for bit — the shards, merges and thresholds of a
+// memory that never saw it. With save_freq > 1 it rebuilds the edit's shard from the original w2
+// with the shard's mask over its remaining edits in order (and re-merges its group): bit-identical
+// to a memory that saw the same shard contents, which differs from "never saw it" in how later
+// edits were grouped (docs/editing.md §5).
 //
 // Errors are values; LibTorch exceptions become COMPUTE (LIMIT for memory). A failed Edit or
 // Forget leaves the state unchanged.

@@ -64,6 +64,24 @@ TEST(EditingMemoryTest, OneEditFlipsTheGreedyContinuationOfItsPrompt) {
       << "got '" << Model().tokenizer.Decode(after->tokens, 0) << "'";
 }
 
+TEST(EditingMemoryTest, EditingAPromptAgainOverridesTheEarlierEdit) {
+  auto memory = NewMemory();
+  ASSERT_NE(memory, nullptr);
+  auto generator = RoutedGenerator::Create(Model());
+  ASSERT_TRUE(generator.ok());
+  const EditRequest first = {kBeats.prompt, " Apple"}, second = {kBeats.prompt, " Sony"};
+  ASSERT_TRUE(memory->Edit(first).ok());
+  auto record = memory->Edit(second);
+  ASSERT_TRUE(record.ok());
+  const std::vector<int> target = TargetTokens(second);
+  auto out =
+      (*generator)->Generate(*memory, Prompt(kBeats.prompt), static_cast<int>(target.size()));
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ(out->route.nearest_edit, record->id);
+  EXPECT_TRUE(StartsWith(out->tokens, target))
+      << "got '" << Model().tokenizer.Decode(out->tokens, 0) << "'";
+}
+
 TEST(EditingMemoryTest, UnrelatedPromptsStayTokenIdenticalWithTheRouterOn) {
   auto memory = NewMemory();
   ASSERT_NE(memory, nullptr);
