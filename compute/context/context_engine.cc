@@ -163,6 +163,33 @@ Result<protocol::ContextEncodeResult> ContextEngine::Encode(const protocol::Cont
   return result;
 }
 
+Result<protocol::PrefixRef> ContextEngine::EncodePrefix(std::string_view text, BlobCache& blobs) {
+  const LlamaConfig& config = impl_->model.config();
+  std::vector<int> tokens = impl_->model.tokenizer.Encode(text, /*bos=*/true, /*eos=*/false);
+  if (tokens.size() < 2) return SyntaxError("the prefix has no text");
+  // Room for at least one token after it.
+  if (static_cast<int>(tokens.size()) >= config.seq_len) {
+    return LimitError("a prefix of " + std::to_string(tokens.size()) +
+                      " tokens leaves no room in the model's window of " +
+                      std::to_string(config.seq_len));
+  }
+  ENGRAM_ASSIGN_OR_RETURN(ContextModel model,
+                          ContextModel::Create(impl_->model.checkpoint.weights, 0));
+  std::vector<float> logits(static_cast<std::size_t>(config.vocab_size));
+  for (const int t : tokens) ENGRAM_RETURN_IF_ERROR(model.Step(t, nullptr, logits));
+  std::vector<float> keys, values;
+  model.ExportKv(keys, values);
+  auto bytes = [](const std::vector<float>& v) {
+    return std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(v.data()),
+                                         v.size() * sizeof(float));
+  };
+  protocol::PrefixRef prefix;
+  prefix.tokens = std::move(tokens);
+  ENGRAM_ASSIGN_OR_RETURN(prefix.keys, blobs.Put(bytes(keys), std::nullopt));
+  ENGRAM_ASSIGN_OR_RETURN(prefix.values, blobs.Put(bytes(values), std::nullopt));
+  return prefix;
+}
+
 Result<protocol::ContextReadResult> ContextEngine::Read(const protocol::ContextState& state,
                                                         std::string_view query, std::uint32_t top_k,
                                                         BlobCache& blobs) {
@@ -259,9 +286,13 @@ Result<ContextGenerateOutcome> ContextEngine::Generate(
     const std::function<void(int token)>& on_token, const std::function<bool()>& cancelled) {
   const LlamaConfig& config = impl_->model.config();
   const GenerationRequest& request = call.request;
-  if (request.prompt_tokens.empty()) return SyntaxError("the prompt has no tokens");
-  if (static_cast<int>(request.prompt_tokens.size()) > config.seq_len) {
-    return LimitError("the prompt exceeds the context window of " + std::to_string(config.seq_len));
+  const std::size_t prefix_tokens = call.prefix ? call.prefix->tokens.size() : 0;
+  if (request.prompt_tokens.empty() && !call.prefix) {
+    return SyntaxError("the prompt has no tokens");
+  }
+  if (static_cast<int>(prefix_tokens + request.prompt_tokens.size()) > config.seq_len) {
+    return LimitError("the prefix and the prompt exceed the context window of " +
+                      std::to_string(config.seq_len));
   }
   std::vector<std::shared_ptr<const ContextMemory>> memories;
   int layer = -1;
@@ -289,14 +320,37 @@ Result<ContextGenerateOutcome> ContextEngine::Generate(
   }
   // The stream so far without BOS tokens (what the readers match suffixes against), and with
   // them (what the episodic guides match against).
-  std::vector<int> text, context = request.prompt_tokens;
+  std::vector<int> text, context;
   std::vector<float> logits(static_cast<std::size_t>(config.vocab_size));
   auto feed = [&](int token) -> Status {
     if (token != kBos) text.push_back(token);
     for (MemoryReader& reader : readers.readers) reader.SetRecent(text);
     return model.Step(token, &readers, logits);
   };
-  for (const int token : request.prompt_tokens) ENGRAM_RETURN_IF_ERROR(feed(token));
+  std::vector<int> to_feed = request.prompt_tokens;
+  if (call.prefix) {
+    // The prefix's keys and values are loaded, not computed. Its last logits are not stored:
+    // without a prompt, its last position is fed again instead of loaded.
+    const BlobBytes keys = blobs.Get(call.prefix->keys), values = blobs.Get(call.prefix->values);
+    if (!keys || !values) {
+      return NotFoundError("the prefix's keys and values are not in the co-process's blob cache");
+    }
+    auto floats = [](const BlobBytes& b) {
+      return std::span<const float>(reinterpret_cast<const float*>(b->data()),
+                                    b->size() / sizeof(float));
+    };
+    const std::vector<int>& prefix = call.prefix->tokens;
+    std::size_t loaded = prefix.size();
+    if (to_feed.empty()) to_feed.assign(1, prefix[--loaded]);
+    ENGRAM_RETURN_IF_ERROR(model.ImportKv(static_cast<int>(prefix.size()), static_cast<int>(loaded),
+                                          floats(keys), floats(values)));
+    for (std::size_t i = 0; i < loaded; ++i) {
+      if (prefix[i] != kBos) text.push_back(prefix[i]);
+    }
+    context.assign(prefix.begin(), prefix.begin() + static_cast<std::ptrdiff_t>(loaded));
+  }
+  context.insert(context.end(), to_feed.begin(), to_feed.end());
+  for (const int token : to_feed) ENGRAM_RETURN_IF_ERROR(feed(token));
   Sampler sampler(request.sampling);
   ContextGenerateOutcome outcome;
   while (true) {

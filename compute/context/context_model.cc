@@ -124,6 +124,49 @@ void ContextModel::Attend(int layer, const MemoryTokens* memory, const float* q_
   }
 }
 
+void ContextModel::ExportKv(std::vector<float>& keys, std::vector<float>& values) const {
+  const LlamaConfig& c = config();
+  const auto row = static_cast<std::size_t>(c.kv_dim());
+  const auto n = static_cast<std::size_t>(position_);
+  keys.resize(static_cast<std::size_t>(c.n_layers) * n * row);
+  values.resize(keys.size());
+  for (int l = 0; l < c.n_layers; ++l) {
+    const std::size_t from = static_cast<std::size_t>(l) * c.seq_len * row;
+    const std::size_t to = static_cast<std::size_t>(l) * n * row;
+    std::copy_n(key_cache_.begin() + static_cast<std::ptrdiff_t>(from), n * row,
+                keys.begin() + static_cast<std::ptrdiff_t>(to));
+    std::copy_n(value_cache_.begin() + static_cast<std::ptrdiff_t>(from), n * row,
+                values.begin() + static_cast<std::ptrdiff_t>(to));
+  }
+}
+
+Status ContextModel::ImportKv(int count, int use, std::span<const float> keys,
+                              std::span<const float> values) {
+  const LlamaConfig& c = config();
+  if (count < 0 || count > c.seq_len) {
+    return LimitError("a prefix of " + std::to_string(count) +
+                      " positions does not fit the window of " + std::to_string(c.seq_len));
+  }
+  if (use < 0 || use > count) return SyntaxError("ImportKv: use must be within 0..count");
+  const auto row = static_cast<std::size_t>(c.kv_dim());
+  const auto n = static_cast<std::size_t>(count);
+  if (keys.size() != static_cast<std::size_t>(c.n_layers) * n * row ||
+      values.size() != keys.size()) {
+    return SyntaxError("a prefix's keys and values must be [layers][positions][kv_dim]");
+  }
+  const auto used = static_cast<std::size_t>(use);
+  for (int l = 0; l < c.n_layers; ++l) {
+    const std::size_t to = static_cast<std::size_t>(l) * c.seq_len * row;
+    const std::size_t from = static_cast<std::size_t>(l) * n * row;
+    std::copy_n(keys.begin() + static_cast<std::ptrdiff_t>(from), used * row,
+                key_cache_.begin() + static_cast<std::ptrdiff_t>(to));
+    std::copy_n(values.begin() + static_cast<std::ptrdiff_t>(from), used * row,
+                value_cache_.begin() + static_cast<std::ptrdiff_t>(to));
+  }
+  position_ = use;
+  return Status::Ok();
+}
+
 Status ContextModel::Step(int token, MemoryLayerHook* hook, std::span<float> logits) {
   const LlamaConfig& c = config();
   if (position_ >= c.seq_len) {

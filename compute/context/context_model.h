@@ -68,6 +68,15 @@ class ContextModel {
   // Errors: LIMIT past seq_len, SYNTAX for a token out of range (nothing changes on error).
   Status Step(int token, MemoryLayerHook* hook, std::span<float> logits);
 
+  // The stream's key/value caches of positions [0, position()) for every layer — keys after
+  // RoPE, as attention reads them — as [n_layers][position()][kv_dim] each: a prefix to reuse.
+  void ExportKv(std::vector<float>& keys, std::vector<float>& values) const;
+  // Starts a stream that holds the first `use` of the `count` positions in ExportKv's arrays, as
+  // if their tokens had been fed: the next Step continues at position `use`, with the same
+  // results (bit for bit) as after feeding them. Errors: LIMIT (count beyond seq_len), SYNTAX
+  // (sizes, `use` outside 0..count); nothing changes on error.
+  Status ImportKv(int count, int use, std::span<const float> keys, std::span<const float> values);
+
  private:
   ContextModel(const LlamaWeights& weights, int memory_layer);
   void Attend(int layer, const MemoryTokens* memory, const float* q_pre);

@@ -41,6 +41,14 @@ struct ContextState {
   std::vector<ContextBlockRef> blocks;
 };
 
+// A stored prefix (docs/context.md §6): its tokens (BOS first) and the blobs of its keys and
+// values, float32 [layers][tokens][kv_dim] each (keys after RoPE).
+struct PrefixRef {
+  std::vector<int> tokens;
+  Hash128 keys;
+  Hash128 values;
+};
+
 struct ContextEncodeResult {
   std::uint64_t tokens = 0;
   std::vector<ContextBlockRef> blocks;  // ids 0; their tensors are in the blob cache

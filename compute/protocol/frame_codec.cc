@@ -85,6 +85,7 @@ bool IsRequestBody(fb::Body body) {
     case fb::Body::EpisodicReadRequest:
     case fb::Body::ContextEncodeRequest:
     case fb::Body::ContextReadRequest:
+    case fb::Body::PrefixEncodeRequest:
       return true;
     default:
       return false;

@@ -255,6 +255,12 @@ void ComputeService::Handle(std::shared_ptr<const protocol::FrameBuffer> payload
       });
       return;
 
+    case fb::Body::PrefixEncodeRequest:
+      boost::asio::post(workers_, [this, payload, &frame, sink, id] {
+        HandlePrefixEncode(id, *frame.body_as_PrefixEncodeRequest(), *sink);
+      });
+      return;
+
     case fb::Body::ContextReadRequest:
       boost::asio::post(workers_, [this, payload, &frame, sink, id] {
         HandleContextRead(id, *frame.body_as_ContextReadRequest(), *sink);
@@ -305,7 +311,8 @@ void ComputeService::HandleGenerate(std::uint64_t id, const fb::GenerateRequest&
             SyntaxError("prompt token id " + std::to_string(t) + " outside the vocabulary"));
       }
     }
-  } else {
+  } else if (!req.prefix()) {
+    // After a prefix the prompt tokens continue it as given (none: the prefix alone).
     const std::string_view prompt = req.prompt() ? req.prompt()->string_view() : std::string_view();
     request.prompt_tokens = tokenizer.Encode(prompt, /*bos=*/true, /*eos=*/false);
   }
@@ -338,10 +345,10 @@ void ComputeService::HandleGenerate(std::uint64_t id, const fb::GenerateRequest&
     if (Status s = ValidateGuides(request.guides); !s.ok()) return fail(s);
     request.min_match = req.min_match();
   }
-  const int last_prompt_token = request.prompt_tokens.back();
-  if (req.context() && req.context()->size() > 0) {
+  if ((req.context() && req.context()->size() > 0) || req.prefix()) {
     return HandleContextGenerate(id, req, std::move(request), sink, conn);
   }
+  const int last_prompt_token = request.prompt_tokens.back();
 
   GenerationCallbacks callbacks;
   if (req.stream()) {

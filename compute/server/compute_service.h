@@ -108,6 +108,8 @@ class ComputeService {
                            ReplySink& sink);
   void HandleContextRead(std::uint64_t id, const protocol::fb::ContextReadRequest& request,
                          ReplySink& sink);
+  void HandlePrefixEncode(std::uint64_t id, const protocol::fb::PrefixEncodeRequest& request,
+                          ReplySink& sink);
   void HandleContextGenerate(std::uint64_t id, const protocol::fb::GenerateRequest& wire,
                              GenerationRequest request, const std::shared_ptr<ReplySink>& sink,
                              const std::shared_ptr<ConnectionState>& conn);

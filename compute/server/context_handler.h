@@ -6,6 +6,7 @@
 #define ENGRAM_COMPUTE_SERVER_CONTEXT_HANDLER_H_
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,9 +19,13 @@
 namespace engram::compute {
 
 struct ContextGenerateCall {
-  GenerationRequest request;  // prompt tokens (BOS first), sampling, guides, max tokens
+  // Prompt tokens (BOS first; without a prefix), sampling, guides, max tokens.
+  GenerationRequest request;
   std::vector<protocol::ContextState> memories;
   float lambda = 0.9f;  // the memories' proposal weight (scaled by each step's confidence)
+  // Generate after this stored prefix: its keys and values are loaded, not computed, and the
+  // prompt tokens continue it (no BOS).
+  std::optional<protocol::PrefixRef> prefix;
 };
 
 struct ContextGenerateOutcome {
@@ -36,6 +41,8 @@ class ContextHandler {
   // Encodes `text` (its tokens, no BOS) into blocks whose tensors it puts into `blobs`.
   virtual Result<protocol::ContextEncodeResult> Encode(const protocol::ContextSettings& settings,
                                                        std::string_view text, BlobCache& blobs) = 0;
+  // Runs BOS + `text` through the model; its keys and values (every layer) go into `blobs`.
+  virtual Result<protocol::PrefixRef> EncodePrefix(std::string_view text, BlobCache& blobs) = 0;
   // Loads `state` (need 2 with the missing blobs when some are not in `blobs`) and, with a
   // non-empty `query`, retrieves its top_k chunks.
   virtual Result<protocol::ContextReadResult> Read(const protocol::ContextState& state,

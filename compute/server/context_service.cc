@@ -37,6 +37,22 @@ void ComputeService::HandleContextEncode(std::uint64_t id, const fb::ContextEnco
             b, fb::CreateFrame(b, id, false, fb::Body::ContextEncodeReply, reply.Union())));
 }
 
+void ComputeService::HandlePrefixEncode(std::uint64_t id, const fb::PrefixEncodeRequest& request,
+                                        ReplySink& sink) {
+  auto fail = [&](const Status& s) { sink.Send(protocol::EncodeErrorFrame(id, s), id, true); };
+  if (!context_) return fail(ComputeError("prefix reuse not available"));
+  const std::string_view text = request.text() ? request.text()->string_view() : std::string_view();
+  auto prefix = context_->EncodePrefix(text, blobs_);
+  if (!prefix.ok()) return fail(prefix.status());
+  flatbuffers::FlatBufferBuilder b(128 + prefix->tokens.size() * 4);
+  const fb::Hash128 keys = protocol::ToWire(prefix->keys);
+  const fb::Hash128 values = protocol::ToWire(prefix->values);
+  const auto reply = fb::CreatePrefixEncodeReply(b, b.CreateVector(prefix->tokens), &keys, &values);
+  Reply(sink, id,
+        protocol::FinishFrame(
+            b, fb::CreateFrame(b, id, false, fb::Body::PrefixEncodeReply, reply.Union())));
+}
+
 void ComputeService::HandleContextRead(std::uint64_t id, const fb::ContextReadRequest& request,
                                        ReplySink& sink) {
   auto fail = [&](const Status& s) { sink.Send(protocol::EncodeErrorFrame(id, s), id, true); };
@@ -69,16 +85,38 @@ void ComputeService::HandleContextGenerate(std::uint64_t id, const fb::GenerateR
   auto fail = [&](const Status& s) { sink->Send(protocol::EncodeErrorFrame(id, s), id, true); };
   if (!context_) return fail(ComputeError("context memory not available"));
   ContextGenerateCall call;
-  for (const fb::ContextState* state : *wire.context()) {
-    auto parsed = protocol::ContextStateFromWire(state);
-    if (!parsed.ok()) return fail(parsed.status());
-    call.memories.push_back(std::move(*parsed));
+  if (wire.context()) {
+    for (const fb::ContextState* state : *wire.context()) {
+      auto parsed = protocol::ContextStateFromWire(state);
+      if (!parsed.ok()) return fail(parsed.status());
+      call.memories.push_back(std::move(*parsed));
+    }
+  }
+  if (const fb::GeneratePrefix* prefix = wire.prefix()) {
+    if (!prefix->tokens() || prefix->tokens()->size() == 0 || !prefix->keys() ||
+        !prefix->values()) {
+      return fail(SyntaxError("a prefix needs its tokens, keys and values"));
+    }
+    protocol::PrefixRef ref;
+    ref.tokens.assign(prefix->tokens()->begin(), prefix->tokens()->end());
+    for (const int t : ref.tokens) {
+      if (t < 0 || t >= model_.config().vocab_size) {
+        return fail(
+            SyntaxError("prefix token id " + std::to_string(t) + " outside the vocabulary"));
+      }
+    }
+    ref.keys = protocol::FromWire(*prefix->keys());
+    ref.values = protocol::FromWire(*prefix->values());
+    call.prefix = std::move(ref);
   }
   if (!(wire.context_lambda() >= 0.0f && wire.context_lambda() <= 1.0f)) {
     return fail(SyntaxError("context_lambda must be within 0..1"));
   }
   call.lambda = wire.context_lambda();
-  const int last_prompt_token = request.prompt_tokens.back();
+  // The token before the first new one (its piece decodes against it).
+  const int last_prompt_token = request.prompt_tokens.empty()
+                                    ? (call.prefix ? call.prefix->tokens.back() : Tokenizer::kBos)
+                                    : request.prompt_tokens.back();
   const int prompt_tokens = static_cast<int>(request.prompt_tokens.size());
   call.request = std::move(request);
   switch (conn->TryAdd(id)) {  // registered, so that CancelRequest and a disconnect reach it

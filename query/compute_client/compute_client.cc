@@ -239,10 +239,16 @@ Result<GenerateResult> ComputeClient::Generate(
       }
       context = b.CreateVector(list);
     }
+    flatbuffers::Offset<fb::GeneratePrefix> prefix;
+    if (params.prefix) {
+      const fb::Hash128 keys = protocol::ToWire(params.prefix->keys);
+      const fb::Hash128 values = protocol::ToWire(params.prefix->values);
+      prefix = fb::CreateGeneratePrefix(b, b.CreateVector(params.prefix->tokens), &keys, &values);
+    }
     const auto req =
         fb::CreateGenerateRequest(b, prompt, tokens, params.max_new_tokens, params.temperature,
                                   params.top_p, params.seed, params.stop_at_bos, params.stream,
-                                  guides, params.min_match, context, params.context_lambda);
+                                  guides, params.min_match, context, params.context_lambda, prefix);
     return protocol::FinishFrame(
         b, fb::CreateFrame(b, id, false, fb::Body::GenerateRequest, req.Union()));
   };
@@ -415,6 +421,26 @@ Result<protocol::ContextReadResult> ComputeClient::ContextRead(const protocol::C
     return CorruptError("ContextReadReply has an unknown need " + std::to_string(result.need));
   }
   return result;
+}
+
+Result<protocol::PrefixRef> ComputeClient::PrefixEncode(std::string_view text) {
+  ENGRAM_ASSIGN_OR_RETURN(
+      auto reply, Call([&](std::uint64_t id) {
+        flatbuffers::FlatBufferBuilder b(64 + text.size());
+        const auto req = fb::CreatePrefixEncodeRequest(b, b.CreateString(text.data(), text.size()));
+        return protocol::FinishFrame(
+            b, fb::CreateFrame(b, id, false, fb::Body::PrefixEncodeRequest, req.Union()));
+      }));
+  const auto* done = reply.frame->body_as_PrefixEncodeReply();
+  if (done == nullptr) return Unexpected(*reply.frame, "PrefixEncodeReply");
+  if (!done->tokens() || !done->keys() || !done->values()) {
+    return CorruptError("PrefixEncodeReply lacks its tokens, keys or values");
+  }
+  protocol::PrefixRef prefix;
+  prefix.tokens.assign(done->tokens()->begin(), done->tokens()->end());
+  prefix.keys = protocol::FromWire(*done->keys());
+  prefix.values = protocol::FromWire(*done->values());
+  return prefix;
 }
 
 Result<Hash128> ComputeClient::BlobPut(std::span<const std::uint8_t> data,

@@ -68,6 +68,9 @@ class ComputeClient {
                                                       std::string_view text);
   Result<protocol::ContextReadResult> ContextRead(const protocol::ContextState& state,
                                                   std::string_view query, std::uint32_t top_k);
+  // Runs BOS + text through the model; the prefix's keys and values are left in the blob
+  // cache (BlobGet them). Errors: SYNTAX (no text), LIMIT (over the model's window).
+  Result<protocol::PrefixRef> PrefixEncode(std::string_view text);
   Result<Hash128> BlobPut(std::span<const std::uint8_t> data,
                           std::optional<Hash128> expected = std::nullopt);
   Result<std::vector<bool>> BlobHas(std::span<const Hash128> hashes);

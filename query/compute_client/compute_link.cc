@@ -113,6 +113,10 @@ Result<protocol::ContextReadResult> ComputeLink::ContextRead(const protocol::Con
       [&](ComputeClient& c) { return c.ContextRead(state, query, top_k); });
 }
 
+Result<protocol::PrefixRef> ComputeLink::PrefixEncode(std::string_view text) {
+  return With<protocol::PrefixRef>([&](ComputeClient& c) { return c.PrefixEncode(text); });
+}
+
 Result<Hash128> ComputeLink::BlobPut(std::span<const std::uint8_t> data) {
   return With<Hash128>([&](ComputeClient& c) { return c.BlobPut(data); });
 }

@@ -66,6 +66,7 @@ class ComputeLink {
                                                       std::string_view text);
   Result<protocol::ContextReadResult> ContextRead(const protocol::ContextState& state,
                                                   std::string_view query, std::uint32_t top_k);
+  Result<protocol::PrefixRef> PrefixEncode(std::string_view text);
   Result<Hash128> BlobPut(std::span<const std::uint8_t> data);
   Result<std::vector<bool>> BlobHas(std::span<const Hash128> hashes);
   Result<std::vector<std::uint8_t>> BlobGet(const Hash128& hash);

@@ -53,6 +53,9 @@ struct GenerateParams {
   // (ContextRead) first. None: the plain path.
   std::vector<protocol::ContextState> context;
   float context_lambda = 0.9f;
+  // Generate after a stored prefix (its blobs must be in the co-process's blob cache);
+  // prompt_tokens then continue it, without a BOS.
+  std::optional<protocol::PrefixRef> prefix;
 };
 
 struct GenerateChunk {

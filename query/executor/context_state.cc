@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <set>
 
+#include "query/executor/statement_helpers.h"
+
 namespace engram::query::internal {
 namespace {
 
@@ -117,29 +119,11 @@ Status ContextView::PutBlobs(ComputeLink& link, const std::vector<Hash128>& miss
   for (const auto& [id, block] : blocks_) {
     for (const storage::TensorRef& tensor : block.tensors) {
       if (!wanted.erase({tensor.hash.high, tensor.hash.low})) continue;
-      std::span<const std::uint8_t> bytes;
-      std::optional<storage::TensorView> view;
       const auto* pending =
           block.pending ? batch_->Find(storage::RecordKey{memory_, RecordKind::kContextChunk, id})
                         : nullptr;
-      if (pending != nullptr) {
-        for (const storage::TensorRef& t : pending->record.tensors) {
-          if (t.hash == tensor.hash && !t.inline_data.empty()) {
-            bytes = {reinterpret_cast<const std::uint8_t*>(t.inline_data.data()),
-                     t.inline_data.size()};
-          }
-        }
-        for (const auto& [hash, piece] : pending->pieces) {
-          if (hash == tensor.hash) {
-            bytes = {reinterpret_cast<const std::uint8_t*>(piece.data()), piece.size()};
-          }
-        }
-        if (bytes.empty()) return InternalError("pending context tensor without its bytes");
-      } else {
-        ENGRAM_ASSIGN_OR_RETURN(storage::TensorView tensor_view, read_->Tensor(tensor));
-        view.emplace(std::move(tensor_view));
-        bytes = {static_cast<const std::uint8_t*>(view->data()), view->size()};
-      }
+      ENGRAM_ASSIGN_OR_RETURN(std::vector<std::uint8_t> bytes,
+                              RecordTensorBytes(*read_, pending, tensor));
       ENGRAM_ASSIGN_OR_RETURN(Hash128 hash, link.BlobPut(bytes));
       if (hash != tensor.hash) {
         return Status::Error(ErrorCode::kCorrupt, "context tensor hash mismatch");

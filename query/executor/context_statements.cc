@@ -3,93 +3,27 @@
 // (LongMem; docs/context.md). The model work runs in the co-process; this file keeps the records
 // of docs/format.md §12.
 #include <algorithm>
-#include <filesystem>
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include "query/executor/context_state.h"
 #include "query/executor/episodic_header.h"
 #include "query/executor/executor.h"
 #include "query/executor/memory_options.h"
 #include "query/executor/statement_helpers.h"
-#include "query/language/lexer.h"
+#include "query/executor/text_file.h"
 
 namespace engram::query {
 namespace {
 
+using internal::At;
+using internal::AttrsRecord;
 using internal::ContextView;
+using internal::NextId;
 using internal::Pos;
 using storage::RecordKey;
 using storage::RecordKind;
 
-// The largest text one WRITE … CONTEXT takes (a file or a literal), as query-language.md §5.5.
-constexpr std::uintmax_t kMaxContextBytes = std::uintmax_t{16} << 20;
 constexpr std::uint32_t kDefaultContextTop = 4;
-
-Status At(const Status& status, std::string_view what, std::size_t position) {
-  return Status::Error(status.code(), std::string(what) + ": " + status.message(), Pos(position));
-}
-
-// An absolute, lexically normal path: what FORGET … CONTEXT SOURCE matches.
-std::string NormalPath(const std::string& path) {
-  std::error_code error;
-  std::filesystem::path absolute = std::filesystem::absolute(path, error);
-  if (error) absolute = path;
-  return absolute.lexically_normal().string();
-}
-
-// The text of a context file and its normal path. NOTFOUND (missing, not a regular file),
-// LIMIT (over 16 MiB), SYNTAX (not text: a NUL byte or invalid UTF-8), at the path.
-Result<std::pair<std::string, std::string>> ReadContextFile(const Text& path) {
-  const std::string normal = NormalPath(path.value);
-  std::error_code error;
-  const auto status = std::filesystem::status(normal, error);
-  if (error || !std::filesystem::exists(status)) {
-    return Status::Error(ErrorCode::kNotFound, "no file '" + normal + "'", Pos(path.position));
-  }
-  if (!std::filesystem::is_regular_file(status)) {
-    return Status::Error(ErrorCode::kNotFound, "'" + normal + "' is not a regular file",
-                         Pos(path.position));
-  }
-  const std::uintmax_t size = std::filesystem::file_size(normal, error);
-  if (!error && size > kMaxContextBytes) {
-    return Status::Error(ErrorCode::kLimit,
-                         "'" + normal + "' is " + std::to_string(size) +
-                             " bytes; a context file may have at most " +
-                             std::to_string(kMaxContextBytes),
-                         Pos(path.position));
-  }
-  std::ifstream in(normal, std::ios::binary);
-  std::ostringstream content;
-  content << in.rdbuf();
-  if (!in.good() && !in.eof()) {
-    return Status::Error(ErrorCode::kNotFound, "'" + normal + "' cannot be read",
-                         Pos(path.position));
-  }
-  std::string text = std::move(content).str();
-  if (text.find('\0') != std::string::npos || InvalidUtf8Offset(text) != text.size()) {
-    return Status::Error(ErrorCode::kSyntax,
-                         "'" + normal + "' is not text (UTF-8 without NUL bytes)",
-                         Pos(path.position));
-  }
-  return std::make_pair(std::move(text), normal);
-}
-
-// The next id of `kind` for `memory`: never an id used before, also after a rollback restored
-// an older header (whose counter is `counter`).
-Result<std::uint64_t> NextId(const storage::ReadTxn& read, const storage::Tenant& tenant,
-                             const std::string& memory, RecordKind kind, std::uint64_t counter) {
-  ENGRAM_ASSIGN_OR_RETURN(std::optional<std::uint64_t> max, read.MaxRecordId(tenant, memory, kind));
-  return std::max<std::uint64_t>(counter, max ? *max + 1 : 1);
-}
-
-storage::RecordData AttrsRecord(const std::vector<std::byte>& attrs, std::string text = {}) {
-  storage::RecordData data;
-  data.attrs = attrs;
-  data.text = std::move(text);
-  return data;
-}
 
 }  // namespace
 
@@ -103,7 +37,7 @@ Result<StatementResult> Executor::WriteContext(const WriteContextStatement& writ
                                                std::string_view text, std::size_t position) {
   std::string content, source;
   if (write.from_file) {
-    ENGRAM_ASSIGN_OR_RETURN(std::tie(content, source), ReadContextFile(write.text));
+    ENGRAM_ASSIGN_OR_RETURN(std::tie(content, source), internal::ReadTextFile(write.text));
   } else {
     content = write.text.value;
   }
@@ -255,7 +189,7 @@ Result<StatementResult> Executor::WriteContext(const WriteContextStatement& writ
 
 Result<StatementResult> Executor::ReadContext(const ReadContextStatement& statement,
                                               std::size_t position) {
-  if (statement.query.value.size() > kMaxContextBytes) {
+  if (statement.query.value.size() > internal::kMaxTextFileBytes) {
     return Status::Error(ErrorCode::kLimit, "the query is over 16 MiB",
                          Pos(statement.query.position));
   }
@@ -306,7 +240,7 @@ Result<StatementResult> Executor::ForgetContext(const Name& memory, std::optiona
           Pos(write_id->position));
     }
   } else {
-    const std::string normal = NormalPath(source->value);
+    const std::string normal = internal::NormalPath(source->value);
     for (const auto& [id, entry] : view.writes()) {
       if (!entry.source.empty() && entry.source == normal) writes.push_back(id);
     }

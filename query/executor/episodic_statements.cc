@@ -15,6 +15,7 @@
 namespace engram::query {
 namespace {
 
+using internal::At;
 using internal::EpisodicEntry;
 using internal::EpisodicView;
 using internal::Pos;
@@ -32,11 +33,6 @@ constexpr std::uint64_t kReferenceSeed = 1;
 
 RecordKey EntryKey(const std::string& memory, std::uint64_t id) {
   return RecordKey{memory, RecordKind::kEpisodicEntry, id};
-}
-
-// A status from the co-process, placed at `position` with the statement's context.
-Status At(const Status& status, std::string_view what, std::size_t position) {
-  return Status::Error(status.code(), std::string(what) + ": " + status.message(), Pos(position));
 }
 
 // SYNTAX/LIMIT for a fact or query the memory cannot take.

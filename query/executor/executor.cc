@@ -34,11 +34,6 @@ std::string MissingMechanism(const StatementBody& body) {
                       std::is_same_v<T, ReadEditsStatement> ||
                       std::is_same_v<T, ForgetEditStatement>) {
           return "the edit memory (WISE)";
-        } else if constexpr (std::is_same_v<T, WritePrefixStatement> ||
-                             std::is_same_v<T, ForgetPrefixStatement>) {
-          return "prefix reuse";
-        } else if constexpr (std::is_same_v<T, GenerateStatement>) {
-          return s.prefix_memory ? "prefix reuse" : "";
         } else {
           return "";
         }
@@ -107,7 +102,7 @@ Result<StatementResult> Executor::ExecuteStatement(const Statement& statement,
   if (std::holds_alternative<CommitStatement>(body)) return Commit(statement);
   if (std::holds_alternative<AbortStatement>(body)) return Abort(statement);
   if (const auto* s = std::get_if<GenerateStatement>(&body)) {
-    if (!s->prefix_memory) return Generate(*s, statement.begin, hooks);
+    return Generate(*s, statement.begin, hooks);
   }
   if (const auto* s = std::get_if<WriteFactsStatement>(&body)) {
     return Serialized([&] { return WriteFacts(*s, text, statement.begin); });
@@ -126,6 +121,12 @@ Result<StatementResult> Executor::ExecuteStatement(const Statement& statement,
   if (const auto* s = std::get_if<ForgetContextSourceStatement>(&body)) {
     return Serialized(
         [&] { return ForgetContext(s->memory, std::nullopt, s->path, s->purge, text); });
+  }
+  if (const auto* s = std::get_if<WritePrefixStatement>(&body)) {
+    return Serialized([&] { return WritePrefix(*s, text, statement.begin); });
+  }
+  if (const auto* s = std::get_if<ForgetPrefixStatement>(&body)) {
+    return Serialized([&] { return ForgetPrefix(*s, text); });
   }
   if (const auto* s = std::get_if<ForgetFactStatement>(&body)) {
     return Serialized([&] {

@@ -216,6 +216,23 @@ class Executor {
     float weight = 0.0f;
   };
   Result<ContextRecall> RecallContext(ComputeLink& link, const std::vector<Name>& memories) const;
+  // prefix_statements.cc
+  // A prefix record as this statement sees it; `pending` is the open transaction's change that
+  // holds it, if any (its tensors' bytes are there, not in the store).
+  struct PrefixEntry {
+    storage::Record record;
+    const storage::WriteBatch::Pending* pending = nullptr;
+  };
+  // Prefix `id` of `memory`, or its newest without an id. NOTFOUND when there is none.
+  Result<PrefixEntry> LoadPrefix(const storage::ReadTxn& read, const Name& memory,
+                                 std::optional<Count> id) const;
+  Result<StatementResult> WritePrefix(const WritePrefixStatement& write, std::string_view text,
+                                      std::size_t position);
+  Result<StatementResult> ForgetPrefix(const ForgetPrefixStatement& forget, std::string_view text);
+  // GENERATE … AFTER PREFIX: the stored prefix, checked against `model` (MODEL when it was
+  // computed by another) and with its keys and values in the co-process's blob cache.
+  Result<protocol::PrefixRef> RecallPrefix(ComputeLink& link, const Name& memory,
+                                           std::optional<Count> id, const ModelInfo& model) const;
   // generate_statement.cc
   Result<StatementResult> Generate(const GenerateStatement& generate, std::size_t position,
                                    const StatementHooks& hooks);

@@ -1,7 +1,9 @@
 // GENERATE (docs/query-language.md §5.9): the model continues the prompt through the compute
 // co-process. With USING, the memories' episodic readouts of the prompt guide decoding
-// (docs/episodic.md §5); a prompt out of every memory's scope is generated exactly as without
-// USING. Commits nothing.
+// (docs/episodic.md §5; a prompt out of every memory's scope is generated exactly as without
+// USING) and their context memories propose tokens (docs/context.md §2); with AFTER PREFIX the
+// prompt continues a stored prefix whose keys and values are loaded, not computed (§6).
+// Commits nothing.
 #include <optional>
 #include <random>
 #include <string>
@@ -56,35 +58,47 @@ Result<StatementResult> Executor::Generate(const GenerateStatement& generate, st
 
   Result<ModelInfo> model = compute.Model();
   if (!model.ok()) return at(model.status());
-  Result<std::vector<int>> prompt = compute.Tokenize(generate.prompt.value);
+  // After a stored prefix, the prompt continues its tokens (no BOS of its own).
+  std::optional<protocol::PrefixRef> prefix;
+  if (generate.prefix_memory) {
+    ENGRAM_ASSIGN_OR_RETURN(
+        prefix, RecallPrefix(compute, *generate.prefix_memory, generate.prefix_id, *model));
+  }
+  Result<std::vector<int>> prompt = compute.Tokenize(generate.prompt.value, /*bos=*/!prefix);
   if (!prompt.ok()) return at(prompt.status());
 
-  // The window must hold the prompt and every new token: an explicit MAX that does not fit is
-  // an error, the default MAX shrinks to what fits.
+  // The window must hold the prefix, the prompt and every new token: an explicit MAX that does
+  // not fit is an error, the default MAX shrinks to what fits.
   const auto window = static_cast<std::uint64_t>(model->seq_len);
   const std::uint64_t prompt_tokens = prompt->size();
-  if (prompt_tokens >= window) {
+  const std::uint64_t prefix_tokens = prefix ? prefix->tokens.size() : 0;
+  const std::uint64_t used = prefix_tokens + prompt_tokens;
+  const std::string what =
+      (prefix ? "a prefix of " + std::to_string(prefix_tokens) + " tokens and " : std::string()) +
+      "a prompt of " + std::to_string(prompt_tokens);
+  if (used >= window) {
     return Status::Error(ErrorCode::kLimit,
-                         "the prompt is " + std::to_string(prompt_tokens) +
-                             " tokens; the model's context window is " + std::to_string(window) +
+                         (prefix ? what + " tokens are " + std::to_string(used) + " tokens"
+                                 : "the prompt is " + std::to_string(prompt_tokens) + " tokens") +
+                             "; the model's context window is " + std::to_string(window) +
                              " and leaves no room to generate",
                          Pos(generate.prompt.position));
   }
-  std::uint64_t max_tokens = std::min<std::uint64_t>(kDefaultMaxTokens, window - prompt_tokens);
+  std::uint64_t max_tokens = std::min<std::uint64_t>(kDefaultMaxTokens, window - used);
   if (generate.max_tokens) {
     max_tokens = generate.max_tokens->value;
-    if (prompt_tokens + max_tokens > window) {
+    if (used + max_tokens > window) {
       return Status::Error(ErrorCode::kLimit,
-                           "MAX " + std::to_string(max_tokens) + " after a prompt of " +
-                               std::to_string(prompt_tokens) +
+                           "MAX " + std::to_string(max_tokens) + " after " + what +
                                " tokens passes the model's context window of " +
                                std::to_string(window) + " (at most " +
-                               std::to_string(window - prompt_tokens) + " new tokens fit)",
+                               std::to_string(window - used) + " new tokens fit)",
                            Pos(generate.max_tokens->position));
     }
   }
 
   GenerateParams params;
+  params.prefix = prefix;
   std::optional<Recall> recall;
   std::optional<ContextRecall> context;
   if (!generate.memories.empty()) {
@@ -131,6 +145,7 @@ Result<StatementResult> Executor::Generate(const GenerateStatement& generate, st
       .Add("seed", generate.seed || !greedy ? Value(params.seed) : Value())
       .Add("finish", std::string(FinishName(generated->stop_reason)))
       .Add("prompt_tokens", prompt_tokens);
+  if (prefix) result.Add("prefix_tokens", prefix_tokens);
   if (recall) {
     result.Add("in_scope", recall->in_scope)
         .Add("guides", static_cast<std::uint64_t>(recall->guides.size()))

@@ -52,6 +52,59 @@ TEST(ContextModelTest, WithoutMemoryItIsTheModel) {
   EXPECT_EQ(small.status().code(), ErrorCode::kSyntax);
 }
 
+TEST(ContextModelTest, AReusedPrefixEqualsRecomputingIt) {
+  // A 400-token prefix (BOS first) and 30 tokens after it: the logits after importing the
+  // prefix's exported keys and values equal those of feeding it, bit for bit, and those of the
+  // fused engine over the whole stream within 1e-4 (issue 7's exactness bound).
+  const ModelBundle& model = Model();
+  const LlamaWeights& weights = model.checkpoint.weights;
+  const int vocab = model.config().vocab_size;
+  std::vector<int> stream = {1};
+  const std::vector<int> text = BookTokens(429);
+  stream.insert(stream.end(), text.begin(), text.end());
+  const int prefix = 400;
+  auto recomputed = ContextModel::Create(weights, 0);
+  auto source = ContextModel::Create(weights, 0);
+  auto reused = ContextModel::Create(weights, 0);
+  auto engine = CreateDecodeEngine(weights, EngineOptions{});
+  ASSERT_TRUE(recomputed.ok() && source.ok() && reused.ok() && engine.ok());
+  std::vector<float> logits(vocab), expected(vocab), fused(vocab);
+  for (int i = 0; i < prefix; ++i) ASSERT_TRUE(source->Step(stream[i], nullptr, logits).ok());
+  std::vector<float> keys, values;
+  source->ExportKv(keys, values);
+  const std::size_t row = static_cast<std::size_t>(model.config().kv_dim());
+  ASSERT_EQ(keys.size(), static_cast<std::size_t>(model.config().n_layers) * prefix * row);
+  ASSERT_TRUE(reused->ImportKv(prefix, prefix, keys, values).ok());
+  EXPECT_EQ(reused->position(), prefix);
+  float worst = 0.0f;
+  for (std::size_t pos = 0; pos < stream.size(); ++pos) {
+    const int slot = 0, token = stream[pos], position = static_cast<int>(pos);
+    ASSERT_TRUE(recomputed->Step(token, nullptr, expected).ok());
+    ASSERT_TRUE((*engine)->Step({&slot, 1}, {&token, 1}, {&position, 1}, fused).ok());
+    if (static_cast<int>(pos) < prefix) continue;
+    ASSERT_TRUE(reused->Step(token, nullptr, logits).ok());
+    ASSERT_EQ(logits, expected) << "position " << pos;
+    for (int v = 0; v < vocab; ++v) worst = std::max(worst, std::abs(logits[v] - fused[v]));
+  }
+  EXPECT_LE(worst, 1e-4f);
+  // Importing all but the last position and feeding its token gives the prefix's own logits.
+  auto again = ContextModel::Create(weights, 0);
+  ASSERT_TRUE(again.ok());
+  ASSERT_TRUE(again->ImportKv(prefix, prefix - 1, keys, values).ok());
+  std::vector<float> last(vocab);
+  ASSERT_TRUE(again->Step(stream[prefix - 1], nullptr, last).ok());
+  auto check = ContextModel::Create(weights, 0);
+  ASSERT_TRUE(check.ok());
+  for (int i = 0; i < prefix; ++i) ASSERT_TRUE(check->Step(stream[i], nullptr, expected).ok());
+  EXPECT_EQ(last, expected);
+  // Wrong sizes and counts are refused and leave the stream as it was.
+  EXPECT_EQ(again->ImportKv(prefix, prefix, std::span<const float>(keys).first(row), values).code(),
+            ErrorCode::kSyntax);
+  EXPECT_EQ(again->ImportKv(prefix, prefix + 1, keys, values).code(), ErrorCode::kSyntax);
+  EXPECT_EQ(again->ImportKv(513, 1, keys, values).code(), ErrorCode::kLimit);
+  EXPECT_EQ(again->position(), prefix);
+}
+
 TEST(ContextEncoderTest, SegmentsChunksAndContinuations) {
   const LlamaWeights& weights = Model().checkpoint.weights;
   auto settings = SettingsFor(weights.config(), 1, /*chunk_tokens=*/4, /*window=*/11);
