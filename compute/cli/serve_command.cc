@@ -61,9 +61,11 @@ int RunServe(const std::vector<std::string>& args) {
                                    ? flags->String("episodic-dir")
                                    : episodic::DefaultEpisodicAssetDir(model->checkpoint_path);
   episodic_options.cache_bytes = static_cast<std::size_t>(*episodic_cache);
+  context::ContextEngineOptions context_options;
+  context_options.isa = engine_options->isa;
   ComputeService service(*model, **engine, service_options,
                          std::make_unique<episodic::EpisodicEngine>(episodic_options),
-                         std::make_unique<context::ContextEngine>(*model));
+                         std::make_unique<context::ContextEngine>(*model, context_options));
   ServerOptions server_options;
   server_options.max_frame_bytes = static_cast<std::size_t>(*max_frame);
   server_options.max_connections = static_cast<std::size_t>(*max_connections);

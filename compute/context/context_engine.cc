@@ -4,6 +4,7 @@
 #include <cmath>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -13,6 +14,7 @@
 #include "compute/context/memory_reader.h"
 #include "compute/episodic/state_cache.h"
 #include "compute/model/sampler.h"
+#include "compute/runtime/cpu_stream.h"
 #include "compute/runtime/memory_guide.h"
 
 namespace engram::compute::context {
@@ -86,8 +88,14 @@ struct ContextEngine::Impl {
                                                        BlobCache& blobs,
                                                        std::vector<Hash128>* missing);
 
+  // The model laid out for the fused CPU kernels, built at first use; nullptr where the kernels
+  // do not take the model (then the plain loop of ContextModel serves).
+  const CpuModel* Fused();
+
   const ModelBundle& model;
   ContextEngineOptions options;
+  std::once_flag fused_once;
+  std::unique_ptr<CpuModel> fused;
   std::mutex mutex;
   episodic::StateCache<const ContextMemory> cache;
 };
@@ -129,6 +137,15 @@ Result<std::shared_ptr<const ContextMemory>> ContextEngine::Impl::Resolve(
   std::lock_guard lock(mutex);
   cache.Insert(key, built, built->Bytes());
   return std::shared_ptr<const ContextMemory>(built);
+}
+
+const CpuModel* ContextEngine::Impl::Fused() {
+  std::call_once(fused_once, [this] {
+    if (model.config().head_size() <= kCpuMaxHeadSize) {
+      fused = std::make_unique<CpuModel>(BuildCpuModel(model.checkpoint.weights));
+    }
+  });
+  return fused.get();
 }
 
 ContextEngine::ContextEngine(const ModelBundle& model, ContextEngineOptions options)
@@ -173,12 +190,20 @@ Result<protocol::PrefixRef> ContextEngine::EncodePrefix(std::string_view text, B
                       " tokens leaves no room in the model's window of " +
                       std::to_string(config.seq_len));
   }
-  ENGRAM_ASSIGN_OR_RETURN(ContextModel model,
-                          ContextModel::Create(impl_->model.checkpoint.weights, 0));
+  // By the decode engine's kernels where they take the model, so that generating after the
+  // prefix equals generating its text to the bit (docs/context.md §6).
   std::vector<float> logits(static_cast<std::size_t>(config.vocab_size));
-  for (const int t : tokens) ENGRAM_RETURN_IF_ERROR(model.Step(t, nullptr, logits));
   std::vector<float> keys, values;
-  model.ExportKv(keys, values);
+  if (const CpuModel* fused = impl_->Fused()) {
+    ENGRAM_ASSIGN_OR_RETURN(CpuStream stream, CpuStream::Create(*fused, impl_->options.isa));
+    for (const int t : tokens) ENGRAM_RETURN_IF_ERROR(stream.Step(t, logits));
+    stream.ExportKv(keys, values);
+  } else {
+    ENGRAM_ASSIGN_OR_RETURN(ContextModel model,
+                            ContextModel::Create(impl_->model.checkpoint.weights, 0));
+    for (const int t : tokens) ENGRAM_RETURN_IF_ERROR(model.Step(t, nullptr, logits));
+    model.ExportKv(keys, values);
+  }
   auto bytes = [](const std::vector<float>& v) {
     return std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(v.data()),
                                          v.size() * sizeof(float));
@@ -312,12 +337,25 @@ Result<ContextGenerateOutcome> ContextEngine::Generate(
     memories.push_back(std::move(memory));
   }
   if (layer < 0) layer = 0;
-  ENGRAM_ASSIGN_OR_RETURN(ContextModel model,
-                          ContextModel::Create(impl_->model.checkpoint.weights, layer));
+  // Without a context memory nothing needs the memory layer's seam: the fused kernels run the
+  // stream (a prefix's positions imported, only the new tokens computed). With one, the plain
+  // loop of ContextModel does.
+  std::optional<CpuStream> stream;
+  std::optional<ContextModel> plain;
+  const CpuModel* fused = memories.empty() ? impl_->Fused() : nullptr;
+  if (fused != nullptr) {
+    ENGRAM_ASSIGN_OR_RETURN(CpuStream s, CpuStream::Create(*fused, impl_->options.isa));
+    stream.emplace(std::move(s));
+  } else {
+    ENGRAM_ASSIGN_OR_RETURN(ContextModel m,
+                            ContextModel::Create(impl_->model.checkpoint.weights, layer));
+    plain.emplace(std::move(m));
+  }
   Readers readers;
   for (const auto& memory : memories) {
     readers.readers.emplace_back(*memory, config.n_heads, ReaderOptions{});
   }
+  auto position = [&] { return stream ? stream->position() : plain->position(); };
   // The stream so far without BOS tokens (what the readers match suffixes against), and with
   // them (what the episodic guides match against).
   std::vector<int> text, context;
@@ -325,7 +363,7 @@ Result<ContextGenerateOutcome> ContextEngine::Generate(
   auto feed = [&](int token) -> Status {
     if (token != kBos) text.push_back(token);
     for (MemoryReader& reader : readers.readers) reader.SetRecent(text);
-    return model.Step(token, &readers, logits);
+    return stream ? stream->Step(token, logits) : plain->Step(token, &readers, logits);
   };
   std::vector<int> to_feed = request.prompt_tokens;
   if (call.prefix) {
@@ -342,8 +380,9 @@ Result<ContextGenerateOutcome> ContextEngine::Generate(
     const std::vector<int>& prefix = call.prefix->tokens;
     std::size_t loaded = prefix.size();
     if (to_feed.empty()) to_feed.assign(1, prefix[--loaded]);
-    ENGRAM_RETURN_IF_ERROR(model.ImportKv(static_cast<int>(prefix.size()), static_cast<int>(loaded),
-                                          floats(keys), floats(values)));
+    const int count = static_cast<int>(prefix.size()), use = static_cast<int>(loaded);
+    ENGRAM_RETURN_IF_ERROR(stream ? stream->ImportKv(count, use, floats(keys), floats(values))
+                                  : plain->ImportKv(count, use, floats(keys), floats(values)));
     for (std::size_t i = 0; i < loaded; ++i) {
       if (prefix[i] != kBos) text.push_back(prefix[i]);
     }
@@ -391,7 +430,7 @@ Result<ContextGenerateOutcome> ContextEngine::Generate(
     outcome.tokens.push_back(next);
     context.push_back(next);
     if (on_token) on_token(next);
-    if (model.position() >= config.seq_len) {
+    if (position() >= config.seq_len) {
       outcome.stop_reason = StopReason::kContext;
       break;
     }

@@ -20,6 +20,7 @@
 #define ENGRAM_COMPUTE_CONTEXT_CONTEXT_ENGINE_H_
 
 #include <memory>
+#include <string>
 
 #include "compute/model/model_bundle.h"
 #include "compute/server/context_handler.h"
@@ -28,6 +29,9 @@ namespace engram::compute::context {
 
 struct ContextEngineOptions {
   std::size_t cache_bytes = std::size_t{512} << 20;  // built memories
+  // The fused CPU kernels for prefixes and for generation without a context memory (as the
+  // decode engine's --isa): "" = the best this CPU has.
+  std::string isa;
 };
 
 class ContextEngine final : public ContextHandler {

@@ -3,7 +3,8 @@
 # $BUILD_DIR/bench-*.json for comparisons between runs.
 set -euo pipefail
 build_dir="${1:-build}"
-for bench in decode_bench episodic_bench episodic_statement_bench rpc_bench storage_bench; do
+for bench in decode_bench episodic_bench episodic_statement_bench prefix_bench rpc_bench \
+  storage_bench; do
   echo "== $bench"
   "$build_dir/bin/$bench" --benchmark_min_time=1 \
     --benchmark_out="$build_dir/bench-$bench.json" --benchmark_out_format=json
