@@ -86,6 +86,7 @@ std::vector<Result<StatementResult>> Session::Execute(std::string_view script,
                                                       const ExecuteOptions& options) {
   query::StatementHooks hooks;
   hooks.on_text = options.on_text;
+  hooks.on_progress = options.on_progress;
   hooks.cancel = options.cancel;
   hooks.on_result = options.on_result;
   return impl_->executor.Execute(script, options.stop_on_error, hooks);

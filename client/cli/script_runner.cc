@@ -4,6 +4,8 @@
 #include <chrono>
 #include <cstring>
 
+#include "client/cli/progress_bar.h"
+
 namespace engram::cli {
 
 RunOutcome RunStatements(Session& session, std::string_view input, ResultPrinter& printer,
@@ -14,8 +16,13 @@ RunOutcome RunStatements(Session& session, std::string_view input, ResultPrinter
   ExecuteOptions execute;
   execute.stop_on_error = options.bail;
   execute.cancel = options.cancel;
+  ProgressBar progress;  // WRITE … CONTEXT of a big text, on a terminal
+  execute.on_progress = [&](std::uint64_t done, std::uint64_t total) {
+    progress.Update(done, total);
+  };
   execute.on_text = [&](std::string_view piece) { printer.Text(piece); };
   execute.on_result = [&](std::string_view statement, const Result<StatementResult>& result) {
+    progress.Clear();
     // The statement's run time: from the end of the previous one's printing to its result.
     const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
     ++outcome.statements;

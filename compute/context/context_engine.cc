@@ -154,8 +154,8 @@ ContextEngine::ContextEngine(const ModelBundle& model, ContextEngineOptions opti
 ContextEngine::~ContextEngine() = default;
 
 Result<protocol::ContextEncodeResult> ContextEngine::Encode(const protocol::ContextSettings& spec,
-                                                            std::string_view text,
-                                                            BlobCache& blobs) {
+                                                            std::string_view text, BlobCache& blobs,
+                                                            const EncodeProgress& progress) {
   ENGRAM_ASSIGN_OR_RETURN(ContextSettings settings, ToSettings(spec, impl_->model.config()));
   const std::vector<int> tokens = impl_->model.tokenizer.Encode(text, false, false);
   if (tokens.empty()) return SyntaxError("the context has no text to encode");
@@ -163,8 +163,17 @@ Result<protocol::ContextEncodeResult> ContextEngine::Encode(const protocol::Cont
     return LimitError("a context write of " + std::to_string(tokens.size()) +
                       " tokens is over the limit of " + std::to_string(kMaxEncodeTokens));
   }
-  ENGRAM_ASSIGN_OR_RETURN(std::vector<ContextBlock> blocks,
-                          EncodeContext(impl_->model.checkpoint.weights, settings, tokens));
+  const std::uint64_t total = tokens.size();
+  std::function<bool(std::size_t)> on_segment;
+  if (progress) {
+    on_segment = [&](std::size_t encoded) {
+      progress(encoded, total);
+      return true;
+    };
+  }
+  ENGRAM_ASSIGN_OR_RETURN(
+      std::vector<ContextBlock> blocks,
+      EncodeContext(impl_->model.checkpoint.weights, settings, tokens, on_segment));
   protocol::ContextEncodeResult result;
   result.tokens = tokens.size();
   for (const ContextBlock& block : blocks) {

@@ -42,7 +42,8 @@ class ContextEngine final : public ContextHandler {
 
   // Errors: SYNTAX (bad settings, empty text), LIMIT (too many tokens), COMPUTE.
   Result<protocol::ContextEncodeResult> Encode(const protocol::ContextSettings& settings,
-                                               std::string_view text, BlobCache& blobs) override;
+                                               std::string_view text, BlobCache& blobs,
+                                               const EncodeProgress& progress = {}) override;
   // Errors: SYNTAX (no text), LIMIT (more tokens than the model's window).
   Result<protocol::PrefixRef> EncodePrefix(std::string_view text, BlobCache& blobs) override;
   // Errors: SYNTAX (bad settings, top_k), CORRUPT (a block's blobs do not fit).

@@ -39,8 +39,11 @@ class ContextHandler {
  public:
   virtual ~ContextHandler() = default;
   // Encodes `text` (its tokens, no BOS) into blocks whose tensors it puts into `blobs`.
+  // `progress` (when set) sees (tokens encoded, tokens in all) after each segment.
+  using EncodeProgress = std::function<void(std::uint64_t tokens, std::uint64_t total)>;
   virtual Result<protocol::ContextEncodeResult> Encode(const protocol::ContextSettings& settings,
-                                                       std::string_view text, BlobCache& blobs) = 0;
+                                                       std::string_view text, BlobCache& blobs,
+                                                       const EncodeProgress& progress) = 0;
   // Runs BOS + `text` through the model; its keys and values (every layer) go into `blobs`.
   virtual Result<protocol::PrefixRef> EncodePrefix(std::string_view text, BlobCache& blobs) = 0;
   // Loads `state` (need 2 with the missing blobs when some are not in `blobs`) and, with a

@@ -10,6 +10,10 @@ namespace engram::compute {
 
 namespace fb = protocol::fb;
 
+namespace {
+constexpr std::chrono::milliseconds kProgressInterval{100};
+}  // namespace
+
 std::string ComputeService::GenerateReplyFrame(std::uint64_t id, const GenerationOutcome& outcome,
                                                int last_prompt_token) const {
   const std::string text = model_.tokenizer.Decode(outcome.tokens, last_prompt_token);
@@ -26,8 +30,24 @@ void ComputeService::HandleContextEncode(std::uint64_t id, const fb::ContextEnco
   auto fail = [&](const Status& s) { sink.Send(protocol::EncodeErrorFrame(id, s), id, true); };
   if (!context_) return fail(ComputeError("context memory not available"));
   const std::string_view text = request.text() ? request.text()->string_view() : std::string_view();
-  auto result =
-      context_->Encode(protocol::ContextSettingsFromWire(request.settings()), text, blobs_);
+  // Progress frames at most every kProgressInterval (and the last one), so that a book's
+  // hundreds of segments cost a handful of frames.
+  ContextHandler::EncodeProgress progress;
+  auto last_sent = std::chrono::steady_clock::time_point{};
+  if (request.progress()) {
+    progress = [&](std::uint64_t tokens, std::uint64_t total) {
+      const auto now = std::chrono::steady_clock::now();
+      if (tokens < total && now - last_sent < kProgressInterval) return;
+      last_sent = now;
+      flatbuffers::FlatBufferBuilder b(64);
+      const auto body = fb::CreateContextEncodeProgress(b, tokens, total);
+      sink.Send(protocol::FinishFrame(
+                    b, fb::CreateFrame(b, id, true, fb::Body::ContextEncodeProgress, body.Union())),
+                id, /*final=*/false);
+    };
+  }
+  auto result = context_->Encode(protocol::ContextSettingsFromWire(request.settings()), text,
+                                 blobs_, progress);
   if (!result.ok()) return fail(result.status());
   flatbuffers::FlatBufferBuilder b(256 + result->blocks.size() * 160);
   const auto blocks = protocol::ContextBlocksToWire(b, result->blocks);

@@ -373,16 +373,26 @@ Result<EpisodicReadResult> ComputeClient::EpisodicRead(const EpisodicStateSpec& 
 }
 
 Result<protocol::ContextEncodeResult> ComputeClient::ContextEncode(
-    const protocol::ContextSettings& settings, std::string_view text) {
-  ENGRAM_ASSIGN_OR_RETURN(
-      auto reply, Call([&](std::uint64_t id) {
-        flatbuffers::FlatBufferBuilder b(128 + text.size());
-        const auto wire_settings = protocol::ContextSettingsToWire(b, settings);
-        const auto req = fb::CreateContextEncodeRequest(b, wire_settings,
-                                                        b.CreateString(text.data(), text.size()));
-        return protocol::FinishFrame(
-            b, fb::CreateFrame(b, id, false, fb::Body::ContextEncodeRequest, req.Union()));
-      }));
+    const protocol::ContextSettings& settings, std::string_view text,
+    const EncodeProgress& progress) {
+  auto build = [&](std::uint64_t id) {
+    flatbuffers::FlatBufferBuilder b(128 + text.size());
+    const auto wire_settings = protocol::ContextSettingsToWire(b, settings);
+    // Progress frames always: besides feeding `progress` they keep a long encode (16 MiB of
+    // text takes tens of minutes) from running into the reply timeout.
+    const auto req = fb::CreateContextEncodeRequest(
+        b, wire_settings, b.CreateString(text.data(), text.size()), /*progress=*/true);
+    return protocol::FinishFrame(
+        b, fb::CreateFrame(b, id, false, fb::Body::ContextEncodeRequest, req.Union()));
+  };
+  auto on_partial = [&](const fb::Frame& frame) -> FrameBuilder {
+    const auto* step = frame.body_as_ContextEncodeProgress();
+    if (step != nullptr && progress && step->tokens() <= step->total()) {
+      progress(step->tokens(), step->total());
+    }
+    return {};
+  };
+  ENGRAM_ASSIGN_OR_RETURN(auto reply, Call(build, on_partial));
   const auto* done = reply.frame->body_as_ContextEncodeReply();
   if (done == nullptr) return Unexpected(*reply.frame, "ContextEncodeReply");
   protocol::ContextEncodeResult result;

@@ -64,8 +64,11 @@ class ComputeClient {
                                           const EpisodicReadParams& params);
   // Context memory operations (protocol.md §5.9). Errors: SYNTAX (bad settings, no text),
   // LIMIT, CORRUPT (blocks that do not fit), COMPUTE.
+  // `progress` (optional) sees (tokens encoded, tokens in all) now and then while it runs.
+  using EncodeProgress = std::function<void(std::uint64_t tokens, std::uint64_t total)>;
   Result<protocol::ContextEncodeResult> ContextEncode(const protocol::ContextSettings& settings,
-                                                      std::string_view text);
+                                                      std::string_view text,
+                                                      const EncodeProgress& progress = {});
   Result<protocol::ContextReadResult> ContextRead(const protocol::ContextState& state,
                                                   std::string_view query, std::uint32_t top_k);
   // Runs BOS + text through the model; the prefix's keys and values are left in the blob

@@ -101,9 +101,10 @@ Result<EpisodicReadResult> ComputeLink::EpisodicRead(const EpisodicStateSpec& st
 }
 
 Result<protocol::ContextEncodeResult> ComputeLink::ContextEncode(
-    const protocol::ContextSettings& settings, std::string_view text) {
+    const protocol::ContextSettings& settings, std::string_view text,
+    const ComputeClient::EncodeProgress& progress) {
   return With<protocol::ContextEncodeResult>(
-      [&](ComputeClient& c) { return c.ContextEncode(settings, text); });
+      [&](ComputeClient& c) { return c.ContextEncode(settings, text, progress); });
 }
 
 Result<protocol::ContextReadResult> ComputeLink::ContextRead(const protocol::ContextState& state,

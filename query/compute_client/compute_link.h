@@ -62,8 +62,10 @@ class ComputeLink {
   Result<EpisodicReadResult> EpisodicRead(const EpisodicStateSpec& state,
                                           const EpisodicReadParams& params);
   // Context memory operations (protocol.md §5.9), as ComputeClient's.
-  Result<protocol::ContextEncodeResult> ContextEncode(const protocol::ContextSettings& settings,
-                                                      std::string_view text);
+  // `progress` as ComputeClient::ContextEncode (after a restart it starts again from 0).
+  Result<protocol::ContextEncodeResult> ContextEncode(
+      const protocol::ContextSettings& settings, std::string_view text,
+      const ComputeClient::EncodeProgress& progress = {});
   Result<protocol::ContextReadResult> ContextRead(const protocol::ContextState& state,
                                                   std::string_view query, std::uint32_t top_k);
   Result<protocol::PrefixRef> PrefixEncode(std::string_view text);

@@ -34,7 +34,8 @@ Result<internal::ContextView> Executor::LoadContext(const storage::ReadTxn& read
 }
 
 Result<StatementResult> Executor::WriteContext(const WriteContextStatement& write,
-                                               std::string_view text, std::size_t position) {
+                                               std::string_view text, const StatementHooks& hooks,
+                                               std::size_t position) {
   std::string content, source;
   if (write.from_file) {
     ENGRAM_ASSIGN_OR_RETURN(std::tie(content, source), internal::ReadTextFile(write.text));
@@ -72,7 +73,7 @@ Result<StatementResult> Executor::WriteContext(const WriteContextStatement& writ
   }
   ContextHeader header = view.header();
   Result<protocol::ContextEncodeResult> encoded =
-      link->ContextEncode(internal::SettingsOf(header), content);
+      link->ContextEncode(internal::SettingsOf(header), content, hooks.on_progress);
   if (!encoded.ok()) return At(encoded.status(), "WRITE CONTEXT", position);
 
   ENGRAM_ASSIGN_OR_RETURN(std::uint64_t write_id,

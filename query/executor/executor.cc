@@ -109,7 +109,7 @@ Result<StatementResult> Executor::ExecuteStatement(const Statement& statement,
   }
   if (const auto* s = std::get_if<ReadFactsStatement>(&body)) return ReadFacts(*s, statement.begin);
   if (const auto* s = std::get_if<WriteContextStatement>(&body)) {
-    return Serialized([&] { return WriteContext(*s, text, statement.begin); });
+    return Serialized([&] { return WriteContext(*s, text, hooks, statement.begin); });
   }
   if (const auto* s = std::get_if<ReadContextStatement>(&body)) {
     return ReadContext(*s, statement.begin);

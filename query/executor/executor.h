@@ -77,6 +77,9 @@ struct StatementHooks {
   // GENERATE: each piece of the continuation's text as the model produces it (the result's
   // `text` is their concatenation). Called on the executing thread.
   std::function<void(std::string_view text)> on_text;
+  // WRITE … CONTEXT: (tokens encoded, tokens in all) now and then while the co-process
+  // encodes the text (a CLI's progress bar). Called on the executing thread.
+  std::function<void(std::uint64_t tokens, std::uint64_t total)> on_progress;
   // Polled while a GENERATE runs; when it becomes true the generation stops early and the
   // result reports `"finish": "cancelled"` (a REPL sets it on Ctrl-C).
   const std::atomic<bool>* cancel = nullptr;
@@ -204,7 +207,7 @@ class Executor {
   Result<internal::ContextView> LoadContext(const storage::ReadTxn& read,
                                             const std::string& memory) const;
   Result<StatementResult> WriteContext(const WriteContextStatement& write, std::string_view text,
-                                       std::size_t position);
+                                       const StatementHooks& hooks, std::size_t position);
   Result<StatementResult> ReadContext(const ReadContextStatement& statement, std::size_t position);
   // FORGET m CONTEXT ID n (write_id) or SOURCE 'path' (source) [PURGE].
   Result<StatementResult> ForgetContext(const Name& memory, std::optional<Count> write_id,

@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "engram/database.h"
 #include "storage/store.h"
@@ -90,6 +92,38 @@ TEST(ContextTest, WriteReadAndGenerateFromTheMemory) {
             Text(Ok(*db,
                     "GENERATE 'Once upon a time, a little bunny' USING book MAX 24 "
                     "TEMPERATURE 0")));
+}
+
+TEST(ContextTest, AWriteReportsItsProgress) {
+  // ExecuteOptions::on_progress (the CLI's progress bar) sees the encoding advance: the first
+  // segment at once, then about every 100 ms, and the whole text at the end.
+  TempDir dir;
+  auto db = OpenOrDie(dir.path() + "/db");
+  ASSERT_NE(db, nullptr);
+  Ok(*db, "CREATE MEMORY book WITH (context_window = 64)");
+  std::string text;
+  for (int i = 0; i < 20; ++i) text += kPassage + " " + kOther + " ";
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> seen;
+  ExecuteOptions options;
+  options.on_progress = [&](std::uint64_t done, std::uint64_t total) {
+    seen.emplace_back(done, total);
+  };
+  const StatementResult written = Ok(*db, "WRITE book CONTEXT " + Quote(text), options);
+  const std::uint64_t tokens = Field(written, "tokens");
+  ASSERT_GE(seen.size(), 2u);
+  EXPECT_EQ(seen.front().first, 63u);  // the first segment: window - 1 tokens
+  EXPECT_EQ(seen.back(), std::make_pair(tokens, tokens));
+  for (std::size_t i = 0; i < seen.size(); ++i) {
+    EXPECT_EQ(seen[i].second, tokens);
+    if (i > 0) {
+      EXPECT_GT(seen[i].first, seen[i - 1].first);
+    }
+  }
+  // Other statements report nothing.
+  seen.clear();
+  Ok(*db, "READ book CONTEXT 'Drink me' TOP 2", options);
+  Ok(*db, "GENERATE 'Drink me' USING book MAX 4", options);
+  EXPECT_TRUE(seen.empty());
 }
 
 TEST(ContextTest, OldestBlocksAreEvictedFirst) {
@@ -229,8 +263,8 @@ TEST(ContextTest, AMemoryBuiltWithAnotherModelIsRefused) {
   auto db = OpenOrDie(path);
   ASSERT_NE(db, nullptr);
   const std::uint64_t head = Head(*db);
-  for (const std::string& sql : {"WRITE book CONTEXT 'More text.'", "READ book CONTEXT 'Drink me'",
-                                 "GENERATE 'Drink me' USING book MAX 2"}) {
+  for (const std::string sql : {"WRITE book CONTEXT 'More text.'", "READ book CONTEXT 'Drink me'",
+                                "GENERATE 'Drink me' USING book MAX 2"}) {
     EXPECT_EQ(Err(*db, sql).code(), ErrorCode::kModel) << sql;
   }
   EXPECT_EQ(Head(*db), head);

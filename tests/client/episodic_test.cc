@@ -87,7 +87,9 @@ TEST(EpisodicTest, WriteReadForgetRoundTrip) {
       EXPECT_NE(id, 1u);
       EXPECT_NE(id, 3u);
     }
-    if (i != 0 && i != 2) EXPECT_EQ(TopId(read), i + 1) << kFacts[i];
+    if (i != 0 && i != 2) {
+      EXPECT_EQ(TopId(read), i + 1) << kFacts[i];
+    }
   }
   Status status = Err(*db, "FORGET agent ID 1");
   EXPECT_EQ(status.code(), ErrorCode::kNotFound);
@@ -285,7 +287,9 @@ TEST(EpisodicTest, SeveralMemoriesAreReadTogether) {
       const double score = std::get<double>(*read.Cell(r, "score"));
       EXPECT_LE(score, 1.0);
       EXPECT_GE(score, -1.0);
-      if (r > 0) EXPECT_LE(score, std::get<double>(*read.Cell(r - 1, "score")));
+      if (r > 0) {
+        EXPECT_LE(score, std::get<double>(*read.Cell(r - 1, "score")));
+      }
     }
   }
   // A question in other words finds its fact across memories (c holds the Eiffel Tower).

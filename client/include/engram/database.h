@@ -75,6 +75,10 @@ struct ExecuteOptions {
   // text skipped up to its ';') and its result. Called on the
   // thread running Execute, before the next statement starts.
   std::function<void(std::string_view statement, const Result<StatementResult>& result)> on_result;
+  // WRITE … CONTEXT: (tokens encoded, tokens in all) now and then while the model encodes the
+  // text — about every 100 ms and once at the end — for a progress display. Called on the
+  // thread running Execute.
+  std::function<void(std::uint64_t tokens, std::uint64_t total)> on_progress;
   // Polled while a GENERATE runs: when it becomes true the generation stops and its result
   // reports "finish": "cancelled". Must outlive the call.
   const std::atomic<bool>* cancel = nullptr;
