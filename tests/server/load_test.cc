@@ -2,9 +2,10 @@
 // request by request, each on its own memory. No request may fail, and every acknowledged
 // WRITE must be in its memory's history, before and after a SIGTERM and restart.
 //
-// ENGRAM_SERVER_LOAD_SHARED=1 puts all clients on one memory: concurrent episodic WRITEs to one
-// memory from several sessions fail today ("fact N's text does not match its tag", an engine
-// issue reported with the server's issue), so the CTest run keeps them apart.
+// ENGRAM_SERVER_LOAD_SHARED=1 puts all clients on one memory (concurrent episodic WRITEs to one
+// memory from several sessions are serialised by the engine and retried on a lost race; 50 x 40
+// takes ~20 s). The CTest run keeps them apart, because one memory's WRITEs cannot overlap and a
+// shared run is mostly waiting.
 //
 // Each episodic WRITE or READ costs the co-process ~5-15 ms on two cores (docs/server.md), so
 // the CTest run does 10 requests per client (500 in all) to stay within the suite's time

@@ -11,16 +11,12 @@
 // the memory by its iteration count (reported as "entries"), FORGET shrinks it back.
 #include <benchmark/benchmark.h>
 
-#include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
-#include <filesystem>
-#include <map>
 #include <string>
 #include <vector>
 
-#include "engram/database.h"
+#include "tools/bench/statement_bench_support.h"
 #include "tools/episodic/episodic_client.h"
 #include "tools/episodic/eval_data.h"
 
@@ -30,21 +26,15 @@ namespace {
 constexpr std::size_t kFacts = 1000;
 constexpr const char* kMemory = "m";
 
-[[noreturn]] void Die(const Status& status) {
-  std::fprintf(stderr, "%s\n", status.ToString().c_str());
-  std::exit(1);
-}
-
 struct Fixture {
-  std::string dir;
-  std::unique_ptr<Database> db;
+  Database* db = nullptr;
   std::vector<std::string> prompts;  // READ queries: the stored facts' prompts
   std::vector<std::string> extra;    // WRITE inputs: the other facts, then book sentences
   std::size_t next_extra = 0;
   std::vector<std::uint64_t> written;  // ids the WRITE benchmark added, for FORGET
 };
 
-Fixture* g_fixture = nullptr;  // built by the first benchmark that runs
+std::unique_ptr<BenchDatabase> g_database;  // opened by the first benchmark that runs
 
 Fixture& Shared() {
   static Fixture* fixture = [] {
@@ -54,13 +44,8 @@ Fixture& Shared() {
     if (!set.ok()) Die(set.status());
     auto books = LoadBookSentences(data);
     if (!books.ok()) Die(books.status());
-    std::string pattern = (std::filesystem::temp_directory_path() / "engram-bench-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) Die(InternalError("mkdtemp failed"));
-    f->dir = pattern;
-    auto db = Database::Open(f->dir + "/db");  // engram-compute next to this binary
-    if (!db.ok()) Die(db.status());
-    f->db = std::move(db).value();
-    if (Status s = f->db->StartCompute(); !s.ok()) Die(s);
+    g_database = OpenBenchDatabase();
+    f->db = g_database->db.get();
     if (auto r = RunOne(*f->db, std::string("CREATE MEMORY ") + kMemory); !r.ok()) {
       Die(r.status());
     }
@@ -76,15 +61,9 @@ Fixture& Shared() {
       f->extra.push_back(set->facts[i].Sentence());
     }
     for (std::size_t c : books->candidates) f->extra.push_back(books->sentences[c].text);
-    g_fixture = f;
     return f;
   }();
   return *fixture;
-}
-
-std::map<std::string, double>& P50s() {
-  static std::map<std::string, double> p50s;
-  return p50s;
 }
 
 // Runs `prepare(i)` (untimed) then `statement(i)` (timed: manual time) once per iteration, and
@@ -102,13 +81,7 @@ void TimeEachStatement(benchmark::State& state, const std::string& name, Prepare
     state.SetIterationTime(std::chrono::duration<double>(t1 - t0).count());
     micros.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
   }
-  std::sort(micros.begin(), micros.end());
-  auto at = [&](double q) {
-    return micros[static_cast<std::size_t>(q * static_cast<double>(micros.size() - 1))];
-  };
-  state.counters["p50_us"] = at(0.50);
-  state.counters["p99_us"] = at(0.99);
-  P50s()[name] = at(0.50);
+  ReportPercentiles(state, std::move(micros), name);
 }
 
 void NoPrepare(std::size_t) {}
@@ -188,23 +161,10 @@ void PrintRatios() {
   }
 }
 
-// Stops the co-process (by closing the database) and removes the temporary directory.
-void Teardown() {
-  if (g_fixture == nullptr) return;
-  g_fixture->db.reset();
-  std::error_code error;
-  std::filesystem::remove_all(g_fixture->dir, error);
-}
-
 }  // namespace
 }  // namespace engram::tools
 
 int main(int argc, char** argv) {
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  engram::tools::PrintRatios();
-  engram::tools::Teardown();
-  return 0;
+  return engram::tools::RunStatementBenchmarks(argc, argv, engram::tools::PrintRatios,
+                                               engram::tools::g_database);
 }

@@ -12,30 +12,21 @@
 // benchmark reports p50/p99 in microseconds; the ratios of the p50s print after the run.
 #include <benchmark/benchmark.h>
 
-#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
-#include <cstdlib>
-#include <filesystem>
 #include <fstream>
-#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
 
-#include "engram/database.h"
+#include "tools/bench/statement_bench_support.h"
 
 namespace engram::tools {
 namespace {
 
 constexpr std::uint64_t kPrefixTokens = 400;
 constexpr const char* kPrompt = "Then the little girl";
-
-[[noreturn]] void Die(const Status& status) {
-  std::fprintf(stderr, "%s\n", status.ToString().c_str());
-  std::exit(1);
-}
 
 std::string Quote(const std::string& text) {
   std::string quoted = "'";
@@ -54,12 +45,11 @@ StatementResult Run(Database& db, const std::string& sql, const ExecuteOptions& 
 }
 
 struct Fixture {
-  std::string dir;
-  std::unique_ptr<Database> db;
+  Database* db = nullptr;
   std::string prefix_text;
 };
 
-Fixture* g_fixture = nullptr;
+std::unique_ptr<BenchDatabase> g_database;  // opened by the first benchmark that runs
 
 // The words of a book passage, as many as make kPrefixTokens tokens (BOS included): GENERATE
 // MAX 1 reports the prompt's token count, so the cut is found by bisection over words.
@@ -98,27 +88,16 @@ std::string PrefixText(Database& db) {
 Fixture& Shared() {
   static Fixture* fixture = [] {
     auto* f = new Fixture;
-    std::string pattern = (std::filesystem::temp_directory_path() / "engram-bench-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) Die(InternalError("mkdtemp failed"));
-    f->dir = pattern;
-    auto db = Database::Open(f->dir + "/db");  // engram-compute next to this binary
-    if (!db.ok()) Die(db.status());
-    f->db = std::move(db).value();
-    if (Status s = f->db->StartCompute(); !s.ok()) Die(s);
+    g_database = OpenBenchDatabase();
+    f->db = g_database->db.get();
     f->prefix_text = PrefixText(*f->db);
     Run(*f->db, "CREATE MEMORY m");
     const StatementResult written = Run(*f->db, "WRITE m PREFIX " + Quote(f->prefix_text));
     std::printf("prefix: %llu tokens\n",
                 static_cast<unsigned long long>(written.U64("tokens").value_or(0)));
-    g_fixture = f;
     return f;
   }();
   return *fixture;
-}
-
-std::map<std::string, double>& P50s() {
-  static std::map<std::string, double> p50s;
-  return p50s;
 }
 
 // Times `sql` from the call to its first streamed piece of text, once per iteration.
@@ -139,13 +118,7 @@ void TimeToFirstToken(benchmark::State& state, const std::string& name, const st
     state.SetIterationTime(std::chrono::duration<double>(first - t0).count());
     micros.push_back(std::chrono::duration<double, std::micro>(first - t0).count());
   }
-  std::sort(micros.begin(), micros.end());
-  auto at = [&](double q) {
-    return micros[static_cast<std::size_t>(q * static_cast<double>(micros.size() - 1))];
-  };
-  state.counters["p50_us"] = at(0.50);
-  state.counters["p99_us"] = at(0.99);
-  P50s()[name] = at(0.50);
+  ReportPercentiles(state, std::move(micros), name);
 }
 
 void BM_TtftRecompute(benchmark::State& state) {
@@ -178,22 +151,10 @@ void PrintRatios() {
               ratio >= 5.0 ? "PASS" : "FAIL");
 }
 
-void Teardown() {
-  if (g_fixture == nullptr) return;
-  g_fixture->db.reset();
-  std::error_code error;
-  std::filesystem::remove_all(g_fixture->dir, error);
-}
-
 }  // namespace
 }  // namespace engram::tools
 
 int main(int argc, char** argv) {
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  engram::tools::PrintRatios();
-  engram::tools::Teardown();
-  return 0;
+  return engram::tools::RunStatementBenchmarks(argc, argv, engram::tools::PrintRatios,
+                                               engram::tools::g_database);
 }
