@@ -4,6 +4,8 @@
 #include <cmath>
 #include <string>
 
+#include "compute/runtime/cpu_stream.h"
+
 namespace engram::compute::context {
 namespace {
 
@@ -142,18 +144,10 @@ void ContextModel::ExportKv(std::vector<float>& keys, std::vector<float>& values
 
 Status ContextModel::ImportKv(int count, int use, std::span<const float> keys,
                               std::span<const float> values) {
+  ENGRAM_RETURN_IF_ERROR(CheckKvImport(config(), count, use, keys.size(), values.size()));
   const LlamaConfig& c = config();
-  if (count < 0 || count > c.seq_len) {
-    return LimitError("a prefix of " + std::to_string(count) +
-                      " positions does not fit the window of " + std::to_string(c.seq_len));
-  }
-  if (use < 0 || use > count) return SyntaxError("ImportKv: use must be within 0..count");
   const auto row = static_cast<std::size_t>(c.kv_dim());
   const auto n = static_cast<std::size_t>(count);
-  if (keys.size() != static_cast<std::size_t>(c.n_layers) * n * row ||
-      values.size() != keys.size()) {
-    return SyntaxError("a prefix's keys and values must be [layers][positions][kv_dim]");
-  }
   const auto used = static_cast<std::size_t>(use);
   for (int l = 0; l < c.n_layers; ++l) {
     const std::size_t to = static_cast<std::size_t>(l) * c.seq_len * row;
@@ -168,17 +162,8 @@ Status ContextModel::ImportKv(int count, int use, std::span<const float> keys,
 }
 
 Status ContextModel::Step(int token, MemoryLayerHook* hook, std::span<float> logits) {
+  ENGRAM_RETURN_IF_ERROR(CheckStreamStep(config(), position_, token, logits.size()));
   const LlamaConfig& c = config();
-  if (position_ >= c.seq_len) {
-    return LimitError("the stream is at the model's window of " + std::to_string(c.seq_len) +
-                      " positions");
-  }
-  if (token < 0 || token >= c.vocab_size) {
-    return SyntaxError("token " + std::to_string(token) + " is out of the vocabulary");
-  }
-  if (logits.size() < static_cast<std::size_t>(c.vocab_size)) {
-    return SyntaxError("the logits buffer is smaller than the vocabulary");
-  }
   const LlamaWeights& w = *weights_;
   const int dim = c.dim, kv_dim = c.kv_dim(), hidden = c.hidden_dim, hs = c.head_size();
   const float* emb = w.Tensor(WeightId::kTokenEmbedding).data();

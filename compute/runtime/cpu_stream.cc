@@ -7,6 +7,36 @@
 
 namespace engram::compute {
 
+Status CheckStreamStep(const LlamaConfig& c, int position, int token, std::size_t logits_size) {
+  if (position >= c.seq_len) {
+    return LimitError("the stream is at the model's window of " + std::to_string(c.seq_len) +
+                      " positions");
+  }
+  if (token < 0 || token >= c.vocab_size) {
+    return SyntaxError("token " + std::to_string(token) + " is out of the vocabulary");
+  }
+  if (logits_size < static_cast<std::size_t>(c.vocab_size)) {
+    return SyntaxError("the logits buffer is smaller than the vocabulary");
+  }
+  return Status::Ok();
+}
+
+Status CheckKvImport(const LlamaConfig& c, int count, int use, std::size_t keys_size,
+                     std::size_t values_size) {
+  if (count < 0 || count > c.seq_len) {
+    return LimitError("a prefix of " + std::to_string(count) +
+                      " positions does not fit the window of " + std::to_string(c.seq_len));
+  }
+  if (use < 0 || use > count) return SyntaxError("ImportKv: use must be within 0..count");
+  const std::size_t expected = static_cast<std::size_t>(c.n_layers) *
+                               static_cast<std::size_t>(count) *
+                               static_cast<std::size_t>(c.kv_dim());
+  if (keys_size != expected || values_size != expected) {
+    return SyntaxError("a prefix's keys and values must be [layers][positions][kv_dim]");
+  }
+  return Status::Ok();
+}
+
 Result<CpuStream> CpuStream::Create(const CpuModel& model, std::string_view isa) {
   CpuForwardFn forward = isa.empty() ? SelectCpuForward(nullptr) : CpuForwardByName(isa);
   if (forward == nullptr) {
@@ -60,17 +90,8 @@ void CpuStream::ForEachCached(int positions, int canonical_positions, Visit&& vi
 }
 
 Status CpuStream::Step(int token, std::span<float> logits) {
+  ENGRAM_RETURN_IF_ERROR(CheckStreamStep(config(), position_, token, logits.size()));
   const LlamaConfig& c = config();
-  if (position_ >= c.seq_len) {
-    return LimitError("the stream is at the model's window of " + std::to_string(c.seq_len) +
-                      " positions");
-  }
-  if (token < 0 || token >= c.vocab_size) {
-    return SyntaxError("token " + std::to_string(token) + " is out of the vocabulary");
-  }
-  if (logits.size() < static_cast<std::size_t>(c.vocab_size)) {
-    return SyntaxError("the logits buffer is smaller than the vocabulary");
-  }
   const KvCacheView cache{keys_.data(), values_.data()};
   CpuForwardArgs args;
   args.model = model_;
@@ -99,18 +120,7 @@ void CpuStream::ExportKv(std::vector<float>& keys, std::vector<float>& values) c
 
 Status CpuStream::ImportKv(int count, int use, std::span<const float> keys,
                            std::span<const float> values) {
-  const LlamaConfig& c = config();
-  if (count < 0 || count > c.seq_len) {
-    return LimitError("a prefix of " + std::to_string(count) +
-                      " positions does not fit the window of " + std::to_string(c.seq_len));
-  }
-  if (use < 0 || use > count) return SyntaxError("ImportKv: use must be within 0..count");
-  const int kv_dim = c.kv_dim();
-  if (keys.size() != static_cast<std::size_t>(c.n_layers) * static_cast<std::size_t>(count) *
-                         static_cast<std::size_t>(kv_dim) ||
-      values.size() != keys.size()) {
-    return SyntaxError("a prefix's keys and values must be [layers][positions][kv_dim]");
-  }
+  ENGRAM_RETURN_IF_ERROR(CheckKvImport(config(), count, use, keys.size(), values.size()));
   if (position_ > 0) {  // a used stream starts clean, as a new one does
     std::memset(keys_.data(), 0, keys_.size() * sizeof(float));
     std::memset(values_.data(), 0, values_.size() * sizeof(float));

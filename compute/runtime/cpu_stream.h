@@ -20,6 +20,14 @@
 
 namespace engram::compute {
 
+// The argument checks of one stream's Step and ImportKv, shared by CpuStream and the context
+// memory's plain-loop model: LIMIT (the window is full; a prefix past it), SYNTAX (a token outside
+// the vocabulary, a short logits buffer, `use` outside 0..count, keys or values that are not
+// [layers][count][kv_dim]).
+Status CheckStreamStep(const LlamaConfig& config, int position, int token, std::size_t logits_size);
+Status CheckKvImport(const LlamaConfig& config, int count, int use, std::size_t keys_size,
+                     std::size_t values_size);
+
 class CpuStream {
  public:
   // `isa` as CpuForwardByName, "" = the best this CPU has.
