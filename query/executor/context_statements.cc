@@ -37,14 +37,8 @@ Result<StatementResult> Executor::WriteContext(const WriteContextStatement& writ
                                                std::string_view text, const StatementHooks& hooks,
                                                std::size_t position) {
   std::string content, source;
-  if (write.from_file) {
-    ENGRAM_ASSIGN_OR_RETURN(std::tie(content, source), internal::ReadTextFile(write.text));
-  } else {
-    content = write.text.value;
-  }
-  if (content.find_first_not_of(" \t\r\n") == std::string::npos) {
-    return Status::Error(ErrorCode::kSyntax, "the context has no text", Pos(write.text.position));
-  }
+  ENGRAM_ASSIGN_OR_RETURN(std::tie(content, source),
+                          internal::StatementText(write.from_file, write.text, "context"));
   ENGRAM_ASSIGN_OR_RETURN(ComputeLink * link, Link(position));
   ENGRAM_ASSIGN_OR_RETURN(storage::ReadTxn read, Read());
   ENGRAM_ASSIGN_OR_RETURN(MemorySettings settings, BoundMemory(read, write.memory, *link));

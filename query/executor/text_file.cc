@@ -51,4 +51,19 @@ Result<std::pair<std::string, std::string>> ReadTextFile(const Text& path) {
   return std::make_pair(std::move(text), normal);
 }
 
+Result<std::pair<std::string, std::string>> StatementText(bool from_file, const Text& text,
+                                                          std::string_view what) {
+  std::pair<std::string, std::string> content;
+  if (from_file) {
+    ENGRAM_ASSIGN_OR_RETURN(content, ReadTextFile(text));
+  } else {
+    content.first = text.value;
+  }
+  if (content.first.find_first_not_of(" \t\r\n") == std::string::npos) {
+    return Status::Error(ErrorCode::kSyntax, "the " + std::string(what) + " has no text",
+                         Pos(text.position));
+  }
+  return content;
+}
+
 }  // namespace engram::query::internal

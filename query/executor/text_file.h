@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "engram/status.h"
@@ -21,6 +22,12 @@ std::string NormalPath(const std::string& path);
 // The file's text and its normal path. Errors, at the path's position: NOTFOUND (missing, not a
 // regular file, unreadable), LIMIT (over 16 MiB), SYNTAX (not text: a NUL byte or invalid UTF-8).
 Result<std::pair<std::string, std::string>> ReadTextFile(const Text& path);
+
+// The text of a `… 'text' | FILE 'path'` statement and its source (the normal path; empty for
+// a literal): the file's as ReadTextFile, or the literal. Errors: those of ReadTextFile, and
+// SYNTAX at the text when it is only white space ("the <what> has no text").
+Result<std::pair<std::string, std::string>> StatementText(bool from_file, const Text& text,
+                                                          std::string_view what);
 
 }  // namespace engram::query::internal
 

@@ -196,14 +196,7 @@ TEST(ContextTest, BadInputFailsClearlyAndChangesNothing) {
   Ok(*db, "CREATE MEMORY m");
   const std::string binary = dir.path() + "/binary.bin";
   std::ofstream(binary, std::ios::binary) << std::string("abc\0def", 7);
-  const std::uint64_t head = Head(*db);
-  struct Case {
-    std::string sql;
-    ErrorCode code;
-    std::int64_t position;
-    std::string message;
-  };
-  const std::vector<Case> cases = {
+  const std::vector<testing::ErrorCase> cases = {
       {"WRITE m CONTEXT FILE '/nonexistent/book.txt'", ErrorCode::kNotFound, 21, "no file"},
       {"WRITE m CONTEXT FILE " + Quote(dir.path()), ErrorCode::kNotFound, 21, "not a regular"},
       {"WRITE m CONTEXT FILE " + Quote(binary), ErrorCode::kSyntax, 21, "not text"},
@@ -214,13 +207,7 @@ TEST(ContextTest, BadInputFailsClearlyAndChangesNothing) {
       {"FORGET m CONTEXT ID 9", ErrorCode::kNotFound, 20, "no context with id 9"},
       {"FORGET m CONTEXT SOURCE '/tmp/none.txt'", ErrorCode::kNotFound, 24, "no context from"},
   };
-  for (const Case& c : cases) {
-    Status status = Err(*db, c.sql);
-    EXPECT_EQ(status.code(), c.code) << c.sql << ": " << status.ToString();
-    EXPECT_EQ(status.position(), c.position) << c.sql;
-    EXPECT_NE(status.message().find(c.message), std::string::npos) << status.message();
-  }
-  EXPECT_EQ(Head(*db), head);
+  testing::ExpectErrorsChangeNothing(*db, cases);
   // A memory without context reads no rows.
   EXPECT_TRUE(Ok(*db, "READ m CONTEXT 'anything'").rows.empty());
   // A context_layer beyond the model's layers is refused at the first write.
@@ -237,29 +224,8 @@ TEST(ContextTest, AMemoryBuiltWithAnotherModelIsRefused) {
     Ok(*db, "CREATE MEMORY book");
     Ok(*db, "WRITE book CONTEXT " + Quote(kPassage));
   }
-  {
-    // Rebind the memory's record to another fingerprint, as a memory made elsewhere would be.
-    auto store = storage::Store::Open(path, {});
-    ASSERT_TRUE(store.ok());
-    const storage::RecordKey key{"book", storage::RecordKind::kMemory, 0};
-    std::string attrs;
-    {
-      auto read = (*store)->BeginRead();
-      ASSERT_TRUE(read.ok());
-      auto record = read->Get(storage::Tenant::Default(), key);
-      ASSERT_TRUE(record.ok() && record->has_value());
-      attrs.assign(reinterpret_cast<const char*>((*record)->attrs.data()), (*record)->attrs.size());
-    }
-    const std::size_t at = attrs.find("\"model\": \"");
-    ASSERT_NE(at, std::string::npos) << attrs;
-    attrs.replace(at + 10, 32, std::string(32, '0'));
-    storage::RecordData data;
-    data.attrs.assign(reinterpret_cast<const std::byte*>(attrs.data()),
-                      reinterpret_cast<const std::byte*>(attrs.data()) + attrs.size());
-    storage::WriteBatch batch(storage::Tenant::Default());
-    ASSERT_TRUE(batch.Put(key, std::move(data)).ok());
-    ASSERT_TRUE((*store)->Commit(batch, "test: rebind").ok());
-  }
+  // Rebind the memory's record to another fingerprint, as a memory made elsewhere would be.
+  testing::RebindMemoryToAnotherModel(path, "book");
   auto db = OpenOrDie(path);
   ASSERT_NE(db, nullptr);
   const std::uint64_t head = Head(*db);

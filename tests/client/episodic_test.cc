@@ -416,14 +416,7 @@ TEST(EpisodicTest, BadInputFailsClearlyAndChangesNothing) {
   ASSERT_NE(db, nullptr);
   Ok(*db, "CREATE MEMORY agent");
   Ok(*db, "WRITE agent 'Nokia was founded in Finland.'");
-  const std::uint64_t head = Head(*db);
-  struct Case {
-    std::string sql;
-    ErrorCode code;
-    std::int64_t position;
-    std::string message;
-  };
-  const std::vector<Case> cases = {
+  const std::vector<testing::ErrorCase> cases = {
       {"WRITE agent ''", ErrorCode::kSyntax, 12, "no words"},
       {"WRITE agent 'fine', '?!. --'", ErrorCode::kSyntax, 20, "no words"},
       {"WRITE agent '" + std::string(20000, 'a') + "'", ErrorCode::kLimit, 12, "limit"},
@@ -434,13 +427,7 @@ TEST(EpisodicTest, BadInputFailsClearlyAndChangesNothing) {
       {"FORGET agent 'Nokia was founded in Finland'", ErrorCode::kNotFound, 13, "exactly"},
       {"READ agent '" + std::string(20000, 'q') + "'", ErrorCode::kLimit, 11, "limit"},
   };
-  for (const Case& c : cases) {
-    Status status = Err(*db, c.sql);
-    EXPECT_EQ(status.code(), c.code) << c.sql.substr(0, 60) << ": " << status.ToString();
-    EXPECT_EQ(status.position(), c.position) << c.sql.substr(0, 60);
-    EXPECT_NE(status.message().find(c.message), std::string::npos) << status.message();
-  }
-  EXPECT_EQ(Head(*db), head);
+  testing::ExpectErrorsChangeNothing(*db, cases);
   // A query without words, and a memory without facts: no rows, not in scope.
   StatementResult empty = Ok(*db, "READ agent '...'");
   EXPECT_FALSE(InScope(empty));
@@ -492,27 +479,9 @@ TEST(EpisodicTest, AMemoryBuiltWithAnotherModelIsRefused) {
   }
   {
     // Rebind the memory's record to another fingerprint, as a memory made elsewhere would be.
-    auto store = storage::Store::Open(path, {});
-    ASSERT_TRUE(store.ok());
-    const storage::RecordKey key{"agent", storage::RecordKind::kMemory, 0};
-    std::string attrs;
-    {
-      auto read = (*store)->BeginRead();
-      ASSERT_TRUE(read.ok());
-      auto record = read->Get(storage::Tenant::Default(), key);
-      ASSERT_TRUE(record.ok() && record->has_value());
-      attrs.assign(reinterpret_cast<const char*>((*record)->attrs.data()), (*record)->attrs.size());
-    }
-    const std::size_t at = attrs.find("\"model\": \"");
-    ASSERT_NE(at, std::string::npos) << attrs;                              // bound by the WRITE
+    const std::string attrs = testing::RebindMemoryToAnotherModel(path, "agent");
+    EXPECT_NE(attrs.find("\"model\": \""), std::string::npos) << attrs;     // bound by the WRITE
     EXPECT_NE(attrs.find("\"ridge\": 0.001"), std::string::npos) << attrs;  // options kept
-    attrs.replace(at + 10, 32, std::string(32, '0'));
-    storage::RecordData data;
-    data.attrs.assign(reinterpret_cast<const std::byte*>(attrs.data()),
-                      reinterpret_cast<const std::byte*>(attrs.data()) + attrs.size());
-    storage::WriteBatch batch(storage::Tenant::Default());
-    ASSERT_TRUE(batch.Put(key, std::move(data)).ok());
-    ASSERT_TRUE((*store)->Commit(batch, "test: rebind").ok());
   }
   auto db = OpenOrDie(path);
   ASSERT_NE(db, nullptr);

@@ -146,14 +146,7 @@ TEST(PrefixTest, BadInputFailsClearlyAndChangesNothing) {
   const std::uint64_t tokens = Field(written, "tokens");
   std::string long_text;
   while (long_text.size() < 4000) long_text += kSystem + " ";
-  const std::uint64_t head = Head(*db);
-  struct Case {
-    std::string sql;
-    ErrorCode code;
-    std::int64_t position;
-    std::string message;
-  };
-  const std::vector<Case> cases = {
+  const std::vector<testing::ErrorCase> cases = {
       {"WRITE m PREFIX FILE '/nonexistent/system.txt'", ErrorCode::kNotFound, 20, "no file"},
       {"WRITE m PREFIX '  '", ErrorCode::kSyntax, 15, "no text"},
       {"WRITE ghost PREFIX 'x'", ErrorCode::kNotFound, 6, "ghost"},
@@ -167,13 +160,7 @@ TEST(PrefixTest, BadInputFailsClearlyAndChangesNothing) {
       {"FORGET m PREFIX ID 9", ErrorCode::kNotFound, 19, "no prefix with id 9"},
       {"FORGET ghost PREFIX ID 1", ErrorCode::kNotFound, 7, "ghost"},
   };
-  for (const Case& c : cases) {
-    Status status = Err(*db, c.sql);
-    EXPECT_EQ(status.code(), c.code) << c.sql.substr(0, 60) << ": " << status.ToString();
-    EXPECT_EQ(status.position(), c.position) << c.sql.substr(0, 60);
-    EXPECT_NE(status.message().find(c.message), std::string::npos) << status.message();
-  }
-  EXPECT_EQ(Head(*db), head);
+  testing::ExpectErrorsChangeNothing(*db, cases);
 }
 
 TEST(PrefixTest, APrefixOfAnotherModelIsRefused) {
