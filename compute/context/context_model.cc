@@ -27,12 +27,9 @@ void RmsNorm(const float* x, const float* weight, int n, float eps, float* out) 
 }
 
 // Rotates the pairs of `vec` (width n) for position `pos`, as llama2.c does.
-void Rope(float* vec, int n, int head_size, int pos, float theta) {
+void Rope(float* vec, int n, const LlamaConfig& config, int pos) {
   for (int i = 0; i < n; i += 2) {
-    const int head_dim = i % head_size;
-    const float freq =
-        1.0f / std::pow(theta, static_cast<float>(head_dim) / static_cast<float>(head_size));
-    const float val = static_cast<float>(pos) * freq;
+    const float val = RopeAngle(config, pos, (i % config.head_size()) / 2);
     const float fcr = std::cos(val), fci = std::sin(val);
     const float v0 = vec[i], v1 = vec[i + 1];
     vec[i] = v0 * fcr - v1 * fci;
@@ -165,7 +162,7 @@ Status ContextModel::Step(int token, MemoryLayerHook* hook, std::span<float> log
   ENGRAM_RETURN_IF_ERROR(CheckStreamStep(config(), position_, token, logits.size()));
   const LlamaConfig& c = config();
   const LlamaWeights& w = *weights_;
-  const int dim = c.dim, kv_dim = c.kv_dim(), hidden = c.hidden_dim, hs = c.head_size();
+  const int dim = c.dim, kv_dim = c.kv_dim(), hidden = c.hidden_dim;
   const float* emb = w.Tensor(WeightId::kTokenEmbedding).data();
   std::copy(emb + static_cast<std::size_t>(token) * dim,
             emb + static_cast<std::size_t>(token + 1) * dim, x_.begin());
@@ -181,8 +178,8 @@ Status ContextModel::Step(int token, MemoryLayerHook* hook, std::span<float> log
       std::copy(q_.begin(), q_.end(), q_pre_.begin());
       std::copy(k_.begin(), k_.end(), k_pre_.begin());
     }
-    Rope(q_.data(), dim, hs, position_, c.rope_theta);
-    Rope(k_.data(), kv_dim, hs, position_, c.rope_theta);
+    Rope(q_.data(), dim, c, position_);
+    Rope(k_.data(), kv_dim, c, position_);
     const std::size_t at = (ld * c.seq_len + position_) * kv_dim;
     std::copy(k_.begin(), k_.end(), key_cache_.begin() + static_cast<std::ptrdiff_t>(at));
     std::copy(v_.begin(), v_.end(), value_cache_.begin() + static_cast<std::ptrdiff_t>(at));

@@ -71,19 +71,9 @@ LlamaGraph::LlamaGraph(const LlamaWeights& weights) : config_(weights.config()) 
   classifier_ = c.shared_classifier ? embedding_ : t(WeightId::kClassifier, {v, d});
 
   // RoPE tables with llama2.c's float expressions (as the engines compute them).
-  const int half = c.head_size() / 2;
+  const std::int64_t half = c.head_size() / 2;
   std::vector<float> cos_table, sin_table;
-  cos_table.reserve(static_cast<std::size_t>(c.seq_len) * half);
-  sin_table.reserve(static_cast<std::size_t>(c.seq_len) * half);
-  for (int pos = 0; pos < c.seq_len; ++pos) {
-    for (int i = 0; i < half; ++i) {
-      const float freq = 1.0f / std::pow(c.rope_theta, static_cast<float>(2 * i) /
-                                                           static_cast<float>(c.head_size()));
-      const float val = static_cast<float>(pos) * freq;
-      cos_table.push_back(std::cos(val));
-      sin_table.push_back(std::sin(val));
-    }
-  }
+  RopeTables(c, cos_table, sin_table);
   rope_cos_ = FloatTensor(cos_table, {c.seq_len, half});
   rope_sin_ = FloatTensor(sin_table, {c.seq_len, half});
 }

@@ -197,15 +197,8 @@ Status WriteCheckpoint(const LlamaWeights& weights, CheckpointFormat format,
   for (int t : FileOrder(format, c.shared_classifier)) {
     if (t == kRopeTables) {
       // The tables llama2.c's export writes: cos then sin of pos * theta^(-2i/head_size).
-      const int half = c.head_size() / 2;
       std::vector<float> cos_table, sin_table;
-      for (int pos = 0; pos < c.seq_len; ++pos) {
-        for (int i = 0; i < half; ++i) {
-          const float freq = 1.0f / std::pow(c.rope_theta, (2.0f * i) / c.head_size());
-          cos_table.push_back(std::cos(pos * freq));
-          sin_table.push_back(std::sin(pos * freq));
-        }
-      }
+      RopeTables(c, cos_table, sin_table);
       ENGRAM_RETURN_IF_ERROR(WriteAll(f.get(), cos_table.data(), cos_table.size() * 4));
       ENGRAM_RETURN_IF_ERROR(WriteAll(f.get(), sin_table.data(), sin_table.size() * 4));
       continue;

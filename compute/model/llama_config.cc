@@ -1,5 +1,7 @@
 #include "compute/model/llama_config.h"
 
+#include <cmath>
+
 namespace engram::compute {
 namespace {
 
@@ -58,6 +60,28 @@ std::string LlamaConfig::ToString() const {
          " kv_heads=" + std::to_string(n_kv_heads) + " vocab=" + std::to_string(vocab_size) +
          " seq_len=" + std::to_string(seq_len) +
          " shared=" + std::to_string(shared_classifier ? 1 : 0);
+}
+
+float RopeAngle(const LlamaConfig& c, int pos, int pair) {
+  const float freq = 1.0f / std::pow(c.rope_theta, static_cast<float>(2 * pair) /
+                                                       static_cast<float>(c.head_size()));
+  return static_cast<float>(pos) * freq;
+}
+
+void RopeTables(const LlamaConfig& c, std::vector<float>& cos_table,
+                std::vector<float>& sin_table) {
+  const int half = c.head_size() / 2;
+  cos_table.clear();
+  sin_table.clear();
+  cos_table.reserve(static_cast<std::size_t>(c.seq_len) * static_cast<std::size_t>(half));
+  sin_table.reserve(cos_table.capacity());
+  for (int pos = 0; pos < c.seq_len; ++pos) {
+    for (int i = 0; i < half; ++i) {
+      const float angle = RopeAngle(c, pos, i);
+      cos_table.push_back(std::cos(angle));
+      sin_table.push_back(std::sin(angle));
+    }
+  }
 }
 
 }  // namespace engram::compute

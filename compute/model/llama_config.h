@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "engram/status.h"
 
@@ -40,6 +41,15 @@ struct LlamaConfig {
 
   friend bool operator==(const LlamaConfig&, const LlamaConfig&) = default;
 };
+
+// RoPE's angle for position `pos` and rotation pair `pair` (0 .. head_size/2 - 1):
+// pos * theta^(-2·pair / head_size), in llama2.c's float expressions. Every engine and the
+// checkpoint writer build their rotations from it, so they agree bit for bit.
+float RopeAngle(const LlamaConfig& config, int pos, int pair);
+
+// cos and sin of RopeAngle for every position and pair, [seq_len][head_size / 2] each.
+void RopeTables(const LlamaConfig& config, std::vector<float>& cos_table,
+                std::vector<float>& sin_table);
 
 }  // namespace engram::compute
 

@@ -97,16 +97,10 @@ CpuModel BuildCpuModel(const LlamaWeights& weights) {
   const int half = c.head_size() / 2;
   m.rope_cos = AlignedFloats(sz(1, c.seq_len, half));
   m.rope_sin = AlignedFloats(sz(1, c.seq_len, half));
-  for (int pos = 0; pos < c.seq_len; ++pos) {
-    for (int i = 0; i < half; ++i) {
-      const int head_dim = 2 * i;
-      const float freq = 1.0f / std::pow(c.rope_theta, static_cast<float>(head_dim) /
-                                                           static_cast<float>(c.head_size()));
-      const float val = static_cast<float>(pos) * freq;
-      m.rope_cos.data()[static_cast<std::size_t>(pos) * half + i] = std::cos(val);
-      m.rope_sin.data()[static_cast<std::size_t>(pos) * half + i] = std::sin(val);
-    }
-  }
+  std::vector<float> cos_table, sin_table;
+  RopeTables(c, cos_table, sin_table);
+  std::copy(cos_table.begin(), cos_table.end(), m.rope_cos.data());
+  std::copy(sin_table.begin(), sin_table.end(), m.rope_sin.data());
   return m;
 }
 
