@@ -4,6 +4,7 @@
 #include <cmath>
 #include <map>
 #include <mutex>
+#include <new>
 #include <optional>
 #include <set>
 #include <string>
@@ -141,8 +142,11 @@ Result<std::shared_ptr<const ContextMemory>> ContextEngine::Impl::Resolve(
 
 const CpuModel* ContextEngine::Impl::Fused() {
   std::call_once(fused_once, [this] {
-    if (model.config().head_size() <= kCpuMaxHeadSize) {
+    if (model.config().head_size() > kCpuMaxHeadSize) return;
+    try {
       fused = std::make_unique<CpuModel>(BuildCpuModel(model.checkpoint.weights));
+    } catch (const std::bad_alloc&) {  // no room for a second copy: the plain loop serves
+      fused.reset();
     }
   });
   return fused.get();
