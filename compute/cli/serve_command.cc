@@ -1,7 +1,11 @@
 // `engram-compute serve`: the co-process. Loads the model once, then serves the compute protocol
 // until SIGINT/SIGTERM. Prints one "listening on ADDRESS" line on stdout when ready.
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <csignal>
+#include <cstdint>
 #include <cstdio>
 
 #include "compute/cli/commands.h"
@@ -11,6 +15,20 @@
 #include "compute/server/compute_server.h"
 
 namespace engram::compute {
+namespace {
+
+// The episodic state cache by default: an eighth of physical memory, within 512 MiB .. 8 GiB.
+// A memory's state is ~50 MiB with the default settings (docs/protocol.md §5.8), so a server with
+// many active memories keeps them built instead of rebuilding one per request; it is a cache,
+// filled only by memories in use.
+std::int64_t DefaultEpisodicCacheBytes() {
+  constexpr std::int64_t kMin = std::int64_t{512} << 20, kMax = std::int64_t{8} << 30;
+  const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGE_SIZE);
+  if (pages <= 0 || page <= 0) return kMin;
+  return std::clamp(static_cast<std::int64_t>(pages) * page / 8, kMin, kMax);
+}
+
+}  // namespace
 
 int RunServe(const std::vector<std::string>& args) {
   // Writes to a closed stdout (the spawning engine stops reading after the ready line) or to a
@@ -33,7 +51,7 @@ int RunServe(const std::vector<std::string>& args) {
   auto blob_cache = flags->Int("blob-cache", std::int64_t{1} << 30);
   auto max_connections = flags->Int("max-connections", 256);
   auto parent_fd = flags->Int("parent-fd", -1);
-  auto episodic_cache = flags->Int("episodic-cache", std::int64_t{512} << 20);
+  auto episodic_cache = flags->Int("episodic-cache", DefaultEpisodicCacheBytes());
   for (const Status& s : {max_frame.status(), blob_cache.status(), max_connections.status(),
                           parent_fd.status(), episodic_cache.status()}) {
     if (!s.ok()) return ReportFailure(s);
