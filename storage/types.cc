@@ -46,6 +46,8 @@ std::string_view RecordKindName(RecordKind kind) {
       return "context_state";
     case RecordKind::kPrefix:
       return "prefix";
+    case RecordKind::kEditDelta:
+      return "edit_delta";
   }
   return "kind_other";
 }

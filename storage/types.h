@@ -64,6 +64,7 @@ enum class RecordKind : std::uint8_t {
   kContextChunk = 6,
   kContextState = 7,
   kPrefix = 8,
+  kEditDelta = 9,
 };
 std::string_view RecordKindName(RecordKind kind);
 

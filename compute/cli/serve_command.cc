@@ -10,6 +10,7 @@
 
 #include "compute/cli/commands.h"
 #include "compute/context/context_engine.h"
+#include "compute/editing/edit_engine.h"
 #include "compute/episodic/episodic_engine.h"
 #include "compute/episodic/shipped_encoder.h"
 #include "compute/server/compute_server.h"
@@ -34,11 +35,11 @@ int RunServe(const std::vector<std::string>& args) {
   // Writes to a closed stdout (the spawning engine stops reading after the ready line) or to a
   // vanished peer must fail with an error, not kill the process.
   std::signal(SIGPIPE, SIG_IGN);
-  auto flags = Flags::Parse(
-      args,
-      {"listen", "model", "tokenizer", "engine", "device", "threads", "isa", "max-slots",
-       "max-frame", "blob-cache", "max-connections", "parent-fd", "episodic-dir", "episodic-cache"},
-      {});
+  auto flags = Flags::Parse(args,
+                            {"listen", "model", "tokenizer", "engine", "device", "threads", "isa",
+                             "max-slots", "max-frame", "blob-cache", "max-connections", "parent-fd",
+                             "episodic-dir", "episodic-cache", "edit-cache"},
+                            {});
   if (!flags.ok()) return ReportFailure(flags.status());
   if (!flags->Has("listen"))
     return ReportFailure(SyntaxError("serve needs --listen unix:PATH|tcp://HOST:PORT"));
@@ -52,16 +53,17 @@ int RunServe(const std::vector<std::string>& args) {
   auto max_connections = flags->Int("max-connections", 256);
   auto parent_fd = flags->Int("parent-fd", -1);
   auto episodic_cache = flags->Int("episodic-cache", DefaultEpisodicCacheBytes());
+  auto edit_cache = flags->Int("edit-cache", std::int64_t{1} << 30);
   for (const Status& s : {max_frame.status(), blob_cache.status(), max_connections.status(),
-                          parent_fd.status(), episodic_cache.status()}) {
+                          parent_fd.status(), episodic_cache.status(), edit_cache.status()}) {
     if (!s.ok()) return ReportFailure(s);
   }
   if (*max_frame < 1024 || *max_frame > (std::int64_t{1} << 31)) {
     return ReportFailure(SyntaxError("--max-frame must be within 1 KiB .. 2 GiB"));
   }
-  if (*blob_cache < 0 || *max_connections < 1 || *episodic_cache < 0) {
-    return ReportFailure(
-        SyntaxError("--blob-cache and --episodic-cache must be >= 0 and --max-connections >= 1"));
+  if (*blob_cache < 0 || *max_connections < 1 || *episodic_cache < 0 || *edit_cache < 0) {
+    return ReportFailure(SyntaxError(
+        "--blob-cache, --episodic-cache and --edit-cache must be >= 0 and --max-connections >= 1"));
   }
 
   auto model = LoadModelFromFlags(*flags);
@@ -81,9 +83,12 @@ int RunServe(const std::vector<std::string>& args) {
   episodic_options.cache_bytes = static_cast<std::size_t>(*episodic_cache);
   context::ContextEngineOptions context_options;
   context_options.isa = engine_options->isa;
+  auto edits = std::make_unique<editing::EditEngine>(*model, static_cast<std::size_t>(*edit_cache),
+                                                     episodic_options.asset_dir);
   ComputeService service(*model, **engine, service_options,
                          std::make_unique<episodic::EpisodicEngine>(episodic_options),
-                         std::make_unique<context::ContextEngine>(*model, context_options));
+                         std::make_unique<context::ContextEngine>(*model, context_options),
+                         std::move(edits));
   ServerOptions server_options;
   server_options.max_frame_bytes = static_cast<std::size_t>(*max_frame);
   server_options.max_connections = static_cast<std::size_t>(*max_connections);

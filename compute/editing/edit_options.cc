@@ -67,4 +67,29 @@ std::string ToString(const EditOptions& o) {
   return s.str();
 }
 
+Status ApplyEditSetting(EditOptions& options, std::string_view name, double value) {
+  auto integer = [&](int& into) -> Status {
+    if (!(value == std::floor(value) && std::abs(value) < 1e9)) {
+      return SyntaxError(std::string(name) + " takes an integer");
+    }
+    into = static_cast<int>(value);
+    return Status::Ok();
+  };
+  if (name == "edit_layer") return integer(options.layer);
+  if (name == "edit_steps") return integer(options.max_steps);
+  if (name == "edit_save_freq") return integer(options.save_freq);
+  if (name == "edit_merge_freq") return integer(options.merge_freq);
+  if (name == "edit_lr")
+    options.learning_rate = static_cast<float>(value);
+  else if (name == "edit_mask_ratio")
+    options.mask_ratio = static_cast<float>(value);
+  else if (name == "edit_act_ratio")
+    options.act_ratio = static_cast<float>(value);
+  else if (name == "edit_gate_threshold")
+    options.gate_threshold = static_cast<float>(value);
+  else
+    return SyntaxError("unknown edit setting '" + std::string(name) + "'");
+  return Status::Ok();
+}
+
 }  // namespace engram::compute::editing

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "compute/model/llama_config.h"
 #include "engram/status.h"
@@ -71,6 +72,12 @@ struct EditOptions {
 
   friend bool operator==(const EditOptions&, const EditOptions&) = default;
 };
+
+// Sets the option a CREATE MEMORY setting names (docs/query-language.md §5.1: edit_layer,
+// edit_steps, edit_lr, edit_mask_ratio, edit_save_freq, edit_merge_freq, edit_act_ratio,
+// edit_gate_threshold). SYNTAX for another name or a non-integer where an integer belongs;
+// ranges are Validate's.
+Status ApplyEditSetting(EditOptions& options, std::string_view name, double value);
 
 // "layer=3 lr=1 steps=70 ..." (all settings, for reports and logs).
 std::string ToString(const EditOptions& options);

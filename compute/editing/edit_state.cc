@@ -332,7 +332,7 @@ std::string EncodeState(const SideMemoryState& state) {
   return Encode(state, /*with_journal=*/true);
 }
 
-Result<SideMemoryState> DecodeState(std::string_view bytes) {
+Result<SideMemoryState> DecodeStateFields(std::string_view bytes) {
   Reader r(bytes);
   SideMemoryState s;
   if (r.Bytes(sizeof(kStateMagic)) != std::string_view(kStateMagic, sizeof(kStateMagic))) {
@@ -376,7 +376,17 @@ Result<SideMemoryState> DecodeState(std::string_view bytes) {
     if (!ReadOp(r, op)) break;
   }
   if (!r.ok() || !r.done()) return CorruptError("side memory state: truncated or trailing bytes");
-  if (!Consistent(s)) return CorruptError("side memory state: inconsistent references");
+  return s;
+}
+
+Status CheckStateReferences(const SideMemoryState& state) {
+  if (!Consistent(state)) return CorruptError("side memory state: inconsistent references");
+  return Status::Ok();
+}
+
+Result<SideMemoryState> DecodeState(std::string_view bytes) {
+  ENGRAM_ASSIGN_OR_RETURN(SideMemoryState s, DecodeStateFields(bytes));
+  ENGRAM_RETURN_IF_ERROR(CheckStateReferences(s));
   return s;
 }
 

@@ -110,6 +110,11 @@ struct SideMemoryState {
 // malformed bytes, another format version, or references that do not resolve.
 std::string EncodeState(const SideMemoryState& state);
 Result<SideMemoryState> DecodeState(std::string_view bytes);
+// DecodeState's two halves: the fields alone (CORRUPT for malformed bytes; references are not
+// checked, so a state with its edits or deltas left out decodes), and the reference check
+// (CORRUPT when an edit, shard or memory names one that is not there).
+Result<SideMemoryState> DecodeStateFields(std::string_view bytes);
+Status CheckStateReferences(const SideMemoryState& state);
 
 // XXH3-128 of EncodeState(state) without the journal: two memories with the same edits,
 // shards, merges and thresholds hash alike however they got there.

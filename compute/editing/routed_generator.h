@@ -54,6 +54,10 @@ class RoutedGenerator {
   Result<std::vector<int>> GenerateWith(const SideMemory* memory, std::uint64_t memory_id,
                                         std::span<const int> prompt_tokens, int max_new_tokens);
 
+  // The single-stream engine whose w2 is memory `memory_id`'s effective w2 (cached). Errors:
+  // NOTFOUND (no such memory), those of the engine factory.
+  Result<DecodeEngine*> EngineFor(const SideMemory& memory, std::uint64_t memory_id);
+
  private:
   struct Cached {
     Hash128 key;
@@ -61,7 +65,6 @@ class RoutedGenerator {
   };
   explicit RoutedGenerator(const ModelBundle& model, std::unique_ptr<DecodeEngine> base,
                            int cached_engines);
-  Result<DecodeEngine*> EngineFor(const SideMemory& memory, std::uint64_t memory_id);
 
   const ModelBundle& model_;
   std::unique_ptr<DecodeEngine> base_;

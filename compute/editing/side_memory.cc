@@ -1,5 +1,7 @@
 #include "compute/editing/side_memory.h"
 
+#include <optional>
+
 #include <c10/core/InferenceMode.h>
 
 #include <algorithm>
@@ -527,6 +529,14 @@ Result<std::unique_ptr<SideMemory>> SideMemory::Restore(const ModelBundle& model
                                                         std::string_view bytes, Encoder encoder) {
   auto state = DecodeState(bytes);
   if (!state.ok()) return state.status();
+  return FromState(model, std::move(state).value(), std::move(encoder));
+}
+
+Result<std::unique_ptr<SideMemory>> SideMemory::FromState(const ModelBundle& model,
+                                                          SideMemoryState decoded,
+                                                          Encoder encoder) {
+  ENGRAM_RETURN_IF_ERROR(CheckStateReferences(decoded));
+  std::optional<SideMemoryState> state(std::move(decoded));
   if (!(state->model_fingerprint == model.fingerprint)) {
     return ModelError("side memory was trained on model " + state->model_fingerprint.ToHex() +
                       ", not on the loaded model " + model.fingerprint.ToHex());
@@ -551,7 +561,7 @@ Result<std::unique_ptr<SideMemory>> SideMemory::Restore(const ModelBundle& model
   for (const RoutedMemory& m : state->memories) {
     if (!CheckDelta(m.delta, numel).ok()) return CorruptError("side memory: merged delta");
   }
-  auto impl = MakeImpl(model, std::move(state).value(), std::move(encoder));
+  auto impl = MakeImpl(model, std::move(*state), std::move(encoder));
   if (!impl.ok()) return impl.status();
   return std::unique_ptr<SideMemory>(new SideMemory(std::move(impl).value()));
 }

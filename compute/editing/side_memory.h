@@ -89,6 +89,12 @@ class SideMemory {
                                                      std::string_view state,
                                                      Encoder encoder = nullptr);
 
+  // The memory of a state already decoded (e.g. JoinState of stored pieces). Errors: as
+  // Restore.
+  static Result<std::unique_ptr<SideMemory>> FromState(const ModelBundle& model,
+                                                       SideMemoryState state,
+                                                       Encoder encoder = nullptr);
+
   // Re-runs `journal` on an empty memory with `options`. Errors: CORRUPT when an edit's
   // re-run differs from its journal entry (mask seed, unrelated sample, iterations, losses,
   // shard) or a forget names an edit that is not live; those of Create and Edit.

@@ -86,6 +86,8 @@ bool IsRequestBody(fb::Body body) {
     case fb::Body::ContextEncodeRequest:
     case fb::Body::ContextReadRequest:
     case fb::Body::PrefixEncodeRequest:
+    case fb::Body::EditApplyRequest:
+    case fb::Body::EditRouteRequest:
       return true;
     default:
       return false;

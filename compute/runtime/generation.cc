@@ -89,7 +89,7 @@ std::optional<int> DecodeStream::Advance(std::span<float> logits) {
 
 Result<GenerationResult> GenerateSync(DecodeEngine& engine, GenerationRequest request,
                                       const std::function<void(int prev, int token)>& on_token,
-                                      int context_window) {
+                                      int context_window, const std::function<bool()>& cancelled) {
   if (request.prompt_tokens.empty())
     return SyntaxError("generation needs at least one prompt token");
   ENGRAM_RETURN_IF_ERROR(ValidateGuides(request.guides));
@@ -99,6 +99,10 @@ Result<GenerationResult> GenerateSync(DecodeEngine& engine, GenerationRequest re
   std::vector<float> logits(static_cast<std::size_t>(engine.config().vocab_size));
   GenerationResult result;
   while (!stream.finished()) {
+    if (cancelled && cancelled()) {
+      stream.Cancel();
+      break;
+    }
     const int slot = stream.slot(), token = stream.input_token(), pos = stream.position();
     ENGRAM_RETURN_IF_ERROR(engine.Step({&slot, 1}, {&token, 1}, {&pos, 1}, logits));
     if (auto next = stream.Advance(logits)) {

@@ -94,10 +94,12 @@ struct GenerationResult {
 
 // Runs `request` to completion on slot 0 of `engine`, calling on_token(prev, token) for every
 // generated token. `context_window` (0 = the model's) caps the positions used, prompt included.
+// `cancelled` (when set) is polled before each step; true stops with StopReason::kCancelled.
 // Errors: those of DecodeEngine::Step, SYNTAX for an empty prompt or invalid guides.
 Result<GenerationResult> GenerateSync(DecodeEngine& engine, GenerationRequest request,
                                       const std::function<void(int prev, int token)>& on_token,
-                                      int context_window = 0);
+                                      int context_window = 0,
+                                      const std::function<bool()>& cancelled = nullptr);
 
 }  // namespace engram::compute
 

@@ -58,13 +58,15 @@ std::vector<std::uint64_t> ConnectionState::Close() {
 ComputeService::ComputeService(const ModelBundle& model, DecodeEngine& engine,
                                const ServiceOptions& options,
                                std::unique_ptr<EpisodicHandler> episodic,
-                               std::unique_ptr<ContextHandler> context)
+                               std::unique_ptr<ContextHandler> context,
+                               std::unique_ptr<EditHandler> edit)
     : model_(model),
       options_(options),
       engine_(engine),
       blobs_(options.blob_cache_bytes),
       episodic_(std::move(episodic)),
       context_(std::move(context)),
+      edit_(std::move(edit)),
       scheduler_(std::make_unique<BatchScheduler>(engine, model.tokenizer)),
       workers_(static_cast<std::size_t>(std::max(1, options.worker_threads))) {}
 
@@ -267,6 +269,18 @@ void ComputeService::Handle(std::shared_ptr<const protocol::FrameBuffer> payload
       });
       return;
 
+    case fb::Body::EditApplyRequest:
+      boost::asio::post(workers_, [this, payload, &frame, sink, id] {
+        HandleEditApply(id, *frame.body_as_EditApplyRequest(), *sink);
+      });
+      return;
+
+    case fb::Body::EditRouteRequest:
+      boost::asio::post(workers_, [this, payload, &frame, sink, id] {
+        HandleEditRoute(id, *frame.body_as_EditRouteRequest(), *sink);
+      });
+      return;
+
     default:
       return fail(SyntaxError("unknown op " + std::to_string(static_cast<int>(frame.body_type())) +
                               " (" + std::string(protocol::BodyName(frame.body_type())) + ")"));
@@ -344,6 +358,13 @@ void ComputeService::HandleGenerate(std::uint64_t id, const fb::GenerateRequest&
     }
     if (Status s = ValidateGuides(request.guides); !s.ok()) return fail(s);
     request.min_match = req.min_match();
+  }
+  if (req.edit()) {
+    if ((req.context() && req.context()->size() > 0) || req.prefix()) {
+      return fail(SyntaxError(
+          "a generation with an edited side memory cannot also use context memories or a prefix"));
+    }
+    return HandleEditGenerate(id, req, std::move(request), sink, conn);
   }
   if ((req.context() && req.context()->size() > 0) || req.prefix()) {
     return HandleContextGenerate(id, req, std::move(request), sink, conn);

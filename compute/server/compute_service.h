@@ -17,6 +17,7 @@
 #include "compute/runtime/batch_scheduler.h"
 #include "compute/server/blob_cache.h"
 #include "compute/server/context_handler.h"
+#include "compute/server/edit_handler.h"
 #include "compute/server/episodic_handler.h"
 
 namespace engram::compute {
@@ -77,7 +78,8 @@ class ComputeService {
   // requests fail with COMPUTE "episodic memory not available".
   ComputeService(const ModelBundle& model, DecodeEngine& engine, const ServiceOptions& options,
                  std::unique_ptr<EpisodicHandler> episodic = nullptr,
-                 std::unique_ptr<ContextHandler> context = nullptr);
+                 std::unique_ptr<ContextHandler> context = nullptr,
+                 std::unique_ptr<EditHandler> edit = nullptr);
   ~ComputeService();
 
   // Handles one verified request frame whose payload `payload` owns. Replies go to `sink`, now
@@ -113,6 +115,18 @@ class ComputeService {
   void HandleContextGenerate(std::uint64_t id, const protocol::fb::GenerateRequest& wire,
                              GenerationRequest request, const std::shared_ptr<ReplySink>& sink,
                              const std::shared_ptr<ConnectionState>& conn);
+  // Edit memory requests, on a worker thread (edit_service.cc). A GENERATE that names an edit
+  // runs here instead of in the batch scheduler.
+  void HandleEditApply(std::uint64_t id, const protocol::fb::EditApplyRequest& request,
+                       ReplySink& sink);
+  void HandleEditRoute(std::uint64_t id, const protocol::fb::EditRouteRequest& request,
+                       ReplySink& sink);
+  void HandleEditGenerate(std::uint64_t id, const protocol::fb::GenerateRequest& wire,
+                          GenerationRequest request, const std::shared_ptr<ReplySink>& sink,
+                          const std::shared_ptr<ConnectionState>& conn);
+  // Registers generation `id` on `conn`; false when it must not run (a reply was sent for a
+  // duplicate id, or the connection is gone).
+  bool Register(std::uint64_t id, ReplySink& sink, ConnectionState& conn);
   // The final GenerateReply frame of a generation.
   std::string GenerateReplyFrame(std::uint64_t id, const GenerationOutcome& outcome,
                                  int last_prompt_token) const;
@@ -125,6 +139,7 @@ class ComputeService {
   BlobCache blobs_;
   std::unique_ptr<EpisodicHandler> episodic_;
   std::unique_ptr<ContextHandler> context_;
+  std::unique_ptr<EditHandler> edit_;
   std::unique_ptr<BatchScheduler> scheduler_;
   boost::asio::thread_pool workers_;
 };

@@ -25,6 +25,21 @@ std::string ComputeService::GenerateReplyFrame(std::uint64_t id, const Generatio
       b, fb::CreateFrame(b, id, false, fb::Body::GenerateReply, reply.Union()));
 }
 
+bool ComputeService::Register(std::uint64_t id, ReplySink& sink, ConnectionState& conn) {
+  switch (conn.TryAdd(id)) {  // registered, so that CancelRequest and a disconnect reach it
+    case ConnectionState::AddResult::kAdded:
+      return true;
+    case ConnectionState::AddResult::kDuplicate:
+      sink.Send(protocol::EncodeErrorFrame(
+                    id, SyntaxError("request id " + std::to_string(id) + " is already in flight")),
+                id, true);
+      return false;
+    case ConnectionState::AddResult::kClosed:
+      return false;
+  }
+  return false;
+}
+
 void ComputeService::HandleContextEncode(std::uint64_t id, const fb::ContextEncodeRequest& request,
                                          ReplySink& sink) {
   auto fail = [&](const Status& s) { sink.Send(protocol::EncodeErrorFrame(id, s), id, true); };
@@ -139,14 +154,7 @@ void ComputeService::HandleContextGenerate(std::uint64_t id, const fb::GenerateR
                                     : request.prompt_tokens.back();
   const int prompt_tokens = static_cast<int>(request.prompt_tokens.size());
   call.request = std::move(request);
-  switch (conn->TryAdd(id)) {  // registered, so that CancelRequest and a disconnect reach it
-    case ConnectionState::AddResult::kAdded:
-      break;
-    case ConnectionState::AddResult::kDuplicate:
-      return fail(SyntaxError("request id " + std::to_string(id) + " is already in flight"));
-    case ConnectionState::AddResult::kClosed:
-      return;
-  }
+  if (!Register(id, *sink, *conn)) return;
   const auto start = std::chrono::steady_clock::now();
   int previous = last_prompt_token;
   auto on_token = [&](int token) {

@@ -1,6 +1,7 @@
 #include "query/compute_client/compute_client.h"
 
 #include "compute/protocol/context_wire.h"
+#include "compute/protocol/edit_wire.h"
 
 namespace engram::query {
 namespace fb = protocol::fb;
@@ -245,10 +246,15 @@ Result<GenerateResult> ComputeClient::Generate(
       const fb::Hash128 values = protocol::ToWire(params.prefix->values);
       prefix = fb::CreateGeneratePrefix(b, b.CreateVector(params.prefix->tokens), &keys, &values);
     }
-    const auto req =
-        fb::CreateGenerateRequest(b, prompt, tokens, params.max_new_tokens, params.temperature,
-                                  params.top_p, params.seed, params.stop_at_bos, params.stream,
-                                  guides, params.min_match, context, params.context_lambda, prefix);
+    flatbuffers::Offset<fb::GenerateEdit> edit;
+    if (params.edit) {
+      const fb::Hash128 state = protocol::ToWire(params.edit->state);
+      edit = fb::CreateGenerateEdit(b, &state, params.edit->memory);
+    }
+    const auto req = fb::CreateGenerateRequest(
+        b, prompt, tokens, params.max_new_tokens, params.temperature, params.top_p, params.seed,
+        params.stop_at_bos, params.stream, guides, params.min_match, context, params.context_lambda,
+        prefix, edit);
     return protocol::FinishFrame(
         b, fb::CreateFrame(b, id, false, fb::Body::GenerateRequest, req.Union()));
   };
@@ -399,6 +405,32 @@ Result<protocol::ContextEncodeResult> ComputeClient::ContextEncode(
   result.tokens = done->tokens();
   ENGRAM_ASSIGN_OR_RETURN(result.blocks, protocol::ContextBlocksFromWire(done->blocks()));
   return result;
+}
+
+Result<protocol::EditApplyResult> ComputeClient::EditApply(
+    const protocol::EditApplyParams& params) {
+  ENGRAM_ASSIGN_OR_RETURN(
+      auto reply, Call([&](std::uint64_t id) { return protocol::EditApplyFrame(id, params); }));
+  const auto* done = reply.frame->body_as_EditApplyReply();
+  if (done == nullptr) return Unexpected(*reply.frame, "EditApplyReply");
+  if (done->need() > 2) {
+    return CorruptError("EditApplyReply has an unknown need " + std::to_string(done->need()));
+  }
+  return protocol::EditApplyResultFromWire(*done);
+}
+
+Result<protocol::EditRouteResult> ComputeClient::EditRoute(const protocol::EditStateSpec& state,
+                                                           std::string_view prompt,
+                                                           std::uint32_t top_k) {
+  ENGRAM_ASSIGN_OR_RETURN(auto reply, Call([&](std::uint64_t id) {
+                            return protocol::EditRouteFrame(id, state, prompt, top_k);
+                          }));
+  const auto* done = reply.frame->body_as_EditRouteReply();
+  if (done == nullptr) return Unexpected(*reply.frame, "EditRouteReply");
+  if (done->need() > 2) {
+    return CorruptError("EditRouteReply has an unknown need " + std::to_string(done->need()));
+  }
+  return protocol::EditRouteResultFromWire(*done);
 }
 
 Result<protocol::ContextReadResult> ComputeClient::ContextRead(const protocol::ContextState& state,

@@ -74,6 +74,13 @@ class ComputeClient {
   // Runs BOS + text through the model; the prefix's keys and values are left in the blob
   // cache (BlobGet them). Errors: SYNTAX (no text), LIMIT (over the model's window).
   Result<protocol::PrefixRef> PrefixEncode(std::string_view text);
+  // Edit memory operations (protocol.md §5.10). A reply with need != kNothing did nothing.
+  // Errors: SYNTAX (empty prompt or target, bad settings), LIMIT (over the window), NOTFOUND
+  // (forgetting an edit that is not live), CORRUPT (a state that does not match its key),
+  // MODEL (a state of another model), COMPUTE.
+  Result<protocol::EditApplyResult> EditApply(const protocol::EditApplyParams& params);
+  Result<protocol::EditRouteResult> EditRoute(const protocol::EditStateSpec& state,
+                                              std::string_view prompt, std::uint32_t top_k);
   Result<Hash128> BlobPut(std::span<const std::uint8_t> data,
                           std::optional<Hash128> expected = std::nullopt);
   Result<std::vector<bool>> BlobHas(std::span<const Hash128> hashes);

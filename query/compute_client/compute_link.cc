@@ -118,6 +118,17 @@ Result<protocol::PrefixRef> ComputeLink::PrefixEncode(std::string_view text) {
   return With<protocol::PrefixRef>([&](ComputeClient& c) { return c.PrefixEncode(text); });
 }
 
+Result<protocol::EditApplyResult> ComputeLink::EditApply(const protocol::EditApplyParams& params) {
+  return With<protocol::EditApplyResult>([&](ComputeClient& c) { return c.EditApply(params); });
+}
+
+Result<protocol::EditRouteResult> ComputeLink::EditRoute(const protocol::EditStateSpec& state,
+                                                         std::string_view prompt,
+                                                         std::uint32_t top_k) {
+  return With<protocol::EditRouteResult>(
+      [&](ComputeClient& c) { return c.EditRoute(state, prompt, top_k); });
+}
+
 Result<Hash128> ComputeLink::BlobPut(std::span<const std::uint8_t> data) {
   return With<Hash128>([&](ComputeClient& c) { return c.BlobPut(data); });
 }

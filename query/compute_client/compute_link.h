@@ -69,6 +69,10 @@ class ComputeLink {
   Result<protocol::ContextReadResult> ContextRead(const protocol::ContextState& state,
                                                   std::string_view query, std::uint32_t top_k);
   Result<protocol::PrefixRef> PrefixEncode(std::string_view text);
+  // Edit memory operations (protocol.md §5.10), as ComputeClient's.
+  Result<protocol::EditApplyResult> EditApply(const protocol::EditApplyParams& params);
+  Result<protocol::EditRouteResult> EditRoute(const protocol::EditStateSpec& state,
+                                              std::string_view prompt, std::uint32_t top_k);
   Result<Hash128> BlobPut(std::span<const std::uint8_t> data);
   Result<std::vector<bool>> BlobHas(std::span<const Hash128> hashes);
   Result<std::vector<std::uint8_t>> BlobGet(const Hash128& hash);

@@ -9,6 +9,7 @@
 
 #include "compute/protocol/content_hash.h"
 #include "compute/protocol/context_types.h"
+#include "compute/protocol/edit_types.h"
 #include "compute/protocol/episodic_types.h"
 
 namespace engram::query {
@@ -56,6 +57,9 @@ struct GenerateParams {
   // Generate after a stored prefix (its blobs must be in the co-process's blob cache);
   // prompt_tokens then continue it, without a BOS.
   std::optional<protocol::PrefixRef> prefix;
+  // Generate with this routed side memory of a cached edit state (docs/editing.md); it cannot
+  // be combined with context memories or a prefix.
+  std::optional<protocol::GenerateEditRef> edit;
 };
 
 struct GenerateChunk {

@@ -23,24 +23,6 @@ StatementResult Empty(const StatementBody& body) {
   return result;
 }
 
-constexpr std::string_view kNotYet = ", which this build does not have yet";
-
-// What a statement that is not built needs, for its COMPUTE message.
-std::string MissingMechanism(const StatementBody& body) {
-  return std::visit(
-      [](const auto& s) -> std::string {
-        using T = std::decay_t<decltype(s)>;
-        if constexpr (std::is_same_v<T, WriteEditStatement> ||
-                      std::is_same_v<T, ReadEditsStatement> ||
-                      std::is_same_v<T, ForgetEditStatement>) {
-          return "the edit memory (WISE)";
-        } else {
-          return "";
-        }
-      },
-      body);
-}
-
 // A failed statement's text as the reader skipped it: without surrounding space and the ';'.
 std::string_view TrimStatement(std::string_view text) {
   constexpr std::string_view kSpace = " \t\r\n";
@@ -128,6 +110,15 @@ Result<StatementResult> Executor::ExecuteStatement(const Statement& statement,
   if (const auto* s = std::get_if<ForgetPrefixStatement>(&body)) {
     return Serialized([&] { return ForgetPrefix(*s, text); });
   }
+  if (const auto* s = std::get_if<WriteEditStatement>(&body)) {
+    return Serialized([&] { return WriteEdit(*s, text, statement.begin); });
+  }
+  if (const auto* s = std::get_if<ReadEditsStatement>(&body)) {
+    return ReadEdits(*s, statement.begin);
+  }
+  if (const auto* s = std::get_if<ForgetEditStatement>(&body)) {
+    return Serialized([&] { return ForgetEdit(*s, text, statement.begin); });
+  }
   if (const auto* s = std::get_if<ForgetFactStatement>(&body)) {
     return Serialized([&] {
       return ForgetFacts(ForgetTarget{s->memory, s->fact, std::nullopt, s->purge}, text,
@@ -140,18 +131,14 @@ Result<StatementResult> Executor::ExecuteStatement(const Statement& statement,
                          statement.begin);
     });
   }
-  return NotBuilt(statement);
+  return Unhandled(statement);
 }
 
-Result<StatementResult> Executor::NotBuilt(const Statement& statement) const {
-  const std::string form(StatementKindName(statement.body));
-  const std::string missing = MissingMechanism(statement.body);
-  if (missing.empty()) {
-    return Status::Error(ErrorCode::kInternal, "the executor has no case for " + form,
-                         Pos(statement.begin));
-  }
-  return Status::Error(ErrorCode::kCompute, form + " needs " + missing + std::string(kNotYet),
-                       Pos(statement.begin));
+Result<StatementResult> Executor::Unhandled(const Statement& statement) const {
+  return Status::Error(
+      ErrorCode::kInternal,
+      "the executor has no case for " + std::string(StatementKindName(statement.body)),
+      Pos(statement.begin));
 }
 
 // --- transactions ---

@@ -40,6 +40,7 @@
 #include "engram/status.h"
 #include "query/compute_client/compute_link.h"
 #include "query/executor/context_state.h"
+#include "query/executor/edit_records.h"
 #include "query/executor/episodic_header.h"
 #include "query/executor/episodic_state.h"
 #include "query/executor/memory_options.h"
@@ -156,7 +157,7 @@ class Executor {
   Result<StatementResult> Begin(const Statement& statement);
   Result<StatementResult> Commit(const Statement& statement);
   Result<StatementResult> Abort(const Statement& statement);
-  Result<StatementResult> NotBuilt(const Statement& statement) const;
+  Result<StatementResult> Unhandled(const Statement& statement) const;
   // memory_statements.cc
   Result<StatementResult> CreateMemory(const CreateMemoryStatement& create, std::string_view text);
   Result<StatementResult> DropMemory(const DropMemoryStatement& drop, std::string_view text);
@@ -236,6 +237,28 @@ class Executor {
   // computed by another) and with its keys and values in the co-process's blob cache.
   Result<protocol::PrefixRef> RecallPrefix(ComputeLink& link, const Name& memory,
                                            std::optional<Count> id, const ModelInfo& model) const;
+  // edit_statements.cc
+  Result<internal::EditView> LoadEdits(const storage::ReadTxn& read,
+                                       const std::string& memory) const;
+  Result<StatementResult> WriteEdit(const WriteEditStatement& write, std::string_view text,
+                                    std::size_t position);
+  Result<StatementResult> ReadEdits(const ReadEditsStatement& statement, std::size_t position);
+  Result<StatementResult> ForgetEdit(const ForgetEditStatement& forget, std::string_view text,
+                                     std::size_t position);
+  // Puts into `batch` the records of the co-process's new `state` that differ from `view`'s
+  // (new_edit's text is `new_prompt`), tombstones those it no longer has, and returns their
+  // keys.
+  Result<std::vector<storage::RecordKey>> PutEditState(
+      ComputeLink& link, const internal::EditView& view, const protocol::EditStateSpec& state,
+      std::uint64_t new_edit, const std::string& new_prompt, storage::WriteBatch& batch) const;
+  // GENERATE … USING: the routed side memory among the memories' edits, if any.
+  struct EditRecall {
+    bool any = false;  // some memory has edits
+    std::optional<protocol::GenerateEditRef> edit;
+    std::uint64_t routed_edit = 0;  // the routed memory's first edit
+  };
+  Result<EditRecall> RecallEdits(ComputeLink& link, const std::vector<Name>& memories,
+                                 const std::string& prompt) const;
   // generate_statement.cc
   Result<StatementResult> Generate(const GenerateStatement& generate, std::size_t position,
                                    const StatementHooks& hooks);

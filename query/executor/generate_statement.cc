@@ -2,7 +2,9 @@
 // co-process. With USING, the memories' episodic readouts of the prompt guide decoding
 // (docs/episodic.md §5; a prompt out of every memory's scope is generated exactly as without
 // USING) and their context memories propose tokens (docs/context.md §2); with AFTER PREFIX the
-// prompt continues a stored prefix whose keys and values are loaded, not computed (§6).
+// prompt continues a stored prefix whose keys and values are loaded, not computed (§6); the
+// memories' edits route the prompt once, and a routed generation runs with that side memory
+// (docs/editing.md; an unrouted one is exactly the unedited model's).
 // Commits nothing.
 #include <optional>
 #include <random>
@@ -101,6 +103,7 @@ Result<StatementResult> Executor::Generate(const GenerateStatement& generate, st
   params.prefix = prefix;
   std::optional<Recall> recall;
   std::optional<ContextRecall> context;
+  std::optional<EditRecall> edits;
   if (!generate.memories.empty()) {
     ENGRAM_ASSIGN_OR_RETURN(recall,
                             RecallGuides(compute, generate.memories, generate.prompt.value));
@@ -108,6 +111,14 @@ Result<StatementResult> Executor::Generate(const GenerateStatement& generate, st
     ENGRAM_ASSIGN_OR_RETURN(context, RecallContext(compute, generate.memories));
     params.context = context->states;
     params.context_lambda = context->weight;
+    ENGRAM_ASSIGN_OR_RETURN(edits, RecallEdits(compute, generate.memories, generate.prompt.value));
+    if (edits->edit && (prefix || !params.context.empty())) {
+      return Status::Error(ErrorCode::kSyntax,
+                           "GENERATE: an edit routes this prompt, and a generation with an edited "
+                           "side memory cannot also use context memories or AFTER PREFIX",
+                           Pos(position));
+    }
+    params.edit = edits->edit;
   }
   params.prompt_tokens = std::move(*prompt);
   params.max_new_tokens = static_cast<int>(max_tokens);
@@ -150,6 +161,7 @@ Result<StatementResult> Executor::Generate(const GenerateStatement& generate, st
     result.Add("in_scope", recall->in_scope)
         .Add("guides", static_cast<std::uint64_t>(recall->guides.size()))
         .Add("context_memories", static_cast<std::uint64_t>(context->states.size()));
+    if (edits->any) result.Add("edit", edits->edit ? Value(edits->routed_edit) : Value());
   }
   return result;
 }

@@ -46,7 +46,29 @@ constexpr OptionSpec kOptionTable[] = {
      "context memory: chunks kept, the oldest evicted first (0: no limit)"},
     {"context_weight", OptionType::kNumber, kDefaultContextWeight, 0, 1, true,
      "GENERATE USING: weight of the context memory's proposals"},
+    {"edit_layer", OptionType::kInteger, kEditDefaults.layer, 0, 255, false,
+     "edit memory: the layer whose FFN w2 the side memory copies"},
+    {"edit_steps", OptionType::kInteger, kEditDefaults.max_steps, 1, 1000, false,
+     "edit memory: most SGD steps per edit"},
+    {"edit_lr", OptionType::kNumber, 1.0, 0, 100, true, "edit memory: SGD learning rate"},
+    {"edit_mask_ratio", OptionType::kNumber, 1.0, 0, 1, true,
+     "edit memory: fraction of w2 each shard's gradient mask keeps"},
+    {"edit_save_freq", OptionType::kInteger, kEditDefaults.save_freq, 1, 1000, false,
+     "edit memory: edits per shard"},
+    {"edit_merge_freq", OptionType::kInteger, kEditDefaults.merge_freq, 0, 100000, false,
+     "edit memory: edits per TIES merge (a multiple of edit_save_freq; 0: never)"},
+    {"edit_act_ratio", OptionType::kNumber, 0.75, 0, 1, true,
+     "edit memory: router threshold as a fraction of the edits' smallest activation score"},
+    {"edit_gate_threshold", OptionType::kNumber, 0.3, 0, 1, false,
+     "edit memory: cosine a prompt needs to an edit's prompt to be routed"},
 };
+
+constexpr std::string_view kEditPrefix = "edit_";
+// The decimal defaults above, written as the user would, are the co-process's (floats).
+static_assert(static_cast<float>(1.0) == kEditDefaults.learning_rate);
+static_assert(static_cast<float>(1.0) == kEditDefaults.mask_ratio);
+static_assert(static_cast<float>(0.75) == kEditDefaults.act_ratio);
+static_assert(static_cast<float>(0.3) == kEditDefaults.gate_threshold);
 
 std::string FormatBound(double value) {
   char text[32];
@@ -190,6 +212,11 @@ Result<MemorySettings> DecodeMemoryAttrs(std::string_view attrs) {
       static_cast<std::int64_t>(number("context_window", kDefaultContextWindow));
   settings.max_chunks = static_cast<std::int64_t>(number("max_chunks", 0));
   settings.context_weight = number("context_weight", kDefaultContextWeight);
+  for (const OptionSpec& spec : kOptionTable) {
+    if (spec.key.substr(0, kEditPrefix.size()) != kEditPrefix) continue;
+    settings.edit_settings.emplace_back(std::string(spec.key),
+                                        number(spec.key, spec.default_value));
+  }
   const Json& model = (*json)["model"];
   if (model.type == Json::Type::kString) settings.model_fingerprint = model.text;
   if (settings.slots < 1 || settings.slots > kMaxSlots || !(settings.ridge > 0) ||

@@ -14,8 +14,10 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
+#include "compute/editing/edit_options.h"
 #include "engram/status.h"
 #include "query/language/ast.h"
 
@@ -35,6 +37,9 @@ inline constexpr std::int64_t kDefaultContextLayer = 2;
 inline constexpr std::int64_t kDefaultChunkTokens = 1;
 inline constexpr std::int64_t kDefaultContextWindow = 256;
 inline constexpr double kDefaultContextWeight = 0.9;
+// The edit memory's defaults are the co-process's (compute/editing/edit_options.h, measured
+// in docs/editing.md §4); a memory records them at CREATE so that it keeps them.
+inline constexpr compute::editing::EditOptions kEditDefaults{};
 inline constexpr int kMemoryAttrsFormat = 1;
 
 // One resolved option: its key and its value (written or default).
@@ -61,6 +66,8 @@ struct MemorySettings {
   std::int64_t context_window = kDefaultContextWindow;
   std::int64_t max_chunks = 0;  // 0: no eviction
   double context_weight = kDefaultContextWeight;
+  // The edit_* options by name (sent to the co-process when the edit memory is created).
+  std::vector<std::pair<std::string, double>> edit_settings;
   std::string model_fingerprint;  // empty: null (not bound)
 };
 

@@ -5,9 +5,11 @@
 
 #include <cmath>
 
+#include "compute/editing/edit_pieces.h"
 #include "compute/editing/edit_state.h"
 #include "compute/editing/sparse_delta.h"
 #include "compute/editing/ties_merge.h"
+#include "compute/protocol/edit_wire.h"
 
 namespace engram::compute::editing {
 namespace {
@@ -170,6 +172,77 @@ TEST(EditStateTest, MalformedBytesAreCorrupt) {
   SideMemoryState orphan = SampleState();
   orphan.memories[0].shards = {1};
   EXPECT_EQ(DecodeState(EncodeState(orphan)).status().code(), ErrorCode::kCorrupt);
+}
+
+// The pieces the store keeps (docs/format.md §14) join back to the same state.
+std::vector<DeltaView> Views(const StatePieces& pieces) {
+  std::vector<DeltaView> views;
+  for (const DeltaPiece& d : pieces.deltas) views.push_back({d.id, d.dense});
+  return views;
+}
+
+TEST(EditPiecesTest, SplitAndJoinGiveTheSameStateBitForBit) {
+  const SideMemoryState s = SampleState();
+  const StatePieces pieces = SplitState(s);
+  ASSERT_EQ(pieces.edits.size(), 2u);
+  ASSERT_EQ(pieces.deltas.size(), 3u);  // two shards and the merged memory
+  EXPECT_EQ(pieces.deltas[2].id, kMergedDeltaBase + 1);
+  EXPECT_EQ(pieces.deltas[0].dense.size(), 20u);
+  EXPECT_EQ(pieces.deltas[0].dense[17], -0.25f);
+  auto joined = JoinState(pieces.header, pieces.edits, Views(pieces));
+  ASSERT_TRUE(joined.ok()) << joined.status().ToString();
+  EXPECT_EQ(*joined, s);  // the sample's journal is its live edits
+  EXPECT_EQ(EncodeState(*joined), EncodeState(s));
+  // The header holds no edit text and no delta.
+  EXPECT_EQ(pieces.header.find("Paris"), std::string::npos);
+  EXPECT_LT(pieces.header.size(), EncodeState(s).size() / 2);
+}
+
+TEST(EditPiecesTest, PiecesThatDoNotFitAreCorrupt) {
+  const StatePieces pieces = SplitState(SampleState());
+  const auto corrupt = [](const Result<SideMemoryState>& r) {
+    return r.status().code() == ErrorCode::kCorrupt;
+  };
+  std::vector<DeltaView> views = Views(pieces);
+  EXPECT_TRUE(corrupt(JoinState(pieces.header, pieces.edits,
+                                std::span<const DeltaView>(views).first(2))));  // a delta missing
+  std::vector<DeltaView> extra = views;
+  extra.push_back({7, views[0].dense});
+  EXPECT_TRUE(corrupt(JoinState(pieces.header, pieces.edits, extra)));
+  std::vector<DeltaView> short_delta = views;
+  short_delta[0].dense = short_delta[0].dense.first(19);
+  EXPECT_TRUE(corrupt(JoinState(pieces.header, pieces.edits, short_delta)));
+  std::vector<EditPiece> renamed = pieces.edits;
+  renamed[0].id = 2;
+  EXPECT_TRUE(corrupt(JoinState(pieces.header, renamed, views)));
+  std::vector<EditPiece> one = {pieces.edits[0]};  // edit 2's shard names a missing edit
+  EXPECT_TRUE(corrupt(JoinState(pieces.header, one, views)));
+  EXPECT_TRUE(corrupt(JoinState(pieces.header.substr(0, 20), pieces.edits, views)));
+}
+
+TEST(EditPiecesTest, TheStateKeyCoversEveryPiece) {
+  const StatePieces pieces = SplitState(SampleState());
+  protocol::EditStateSpec spec;
+  spec.complete = true;
+  spec.header = pieces.header;
+  for (const EditPiece& e : pieces.edits) spec.edits.push_back({e.id, e.bytes});
+  for (const DeltaPiece& d : pieces.deltas) {
+    spec.deltas.push_back({d.id, ContentHash(d.dense.data(), d.dense.size() * sizeof(float))});
+  }
+  const Hash128 key = protocol::EditStateKey(spec);
+  EXPECT_EQ(protocol::EditStateKey(spec), key);
+  protocol::EditStateSpec changed = spec;
+  changed.edits[1].bytes.back() ^= 1;
+  EXPECT_NE(protocol::EditStateKey(changed), key);
+  changed = spec;
+  changed.deltas[0].blob.low ^= 1;
+  EXPECT_NE(protocol::EditStateKey(changed), key);
+  changed = spec;
+  changed.deltas.pop_back();
+  EXPECT_NE(protocol::EditStateKey(changed), key);
+  changed = spec;
+  changed.header.back() ^= 1;
+  EXPECT_NE(protocol::EditStateKey(changed), key);
 }
 
 }  // namespace

@@ -76,11 +76,11 @@ TEST_F(ExecutorTest, CreateMemoryCommitsOneVersionWithDefaultOptions) {
   EXPECT_EQ(Head(), 1u);
   EXPECT_EQ(
       MemoryAttrs("agent"),
-      R"({"format": 1, "options": {"slots": 768, "ridge": 0.001, "scope_threshold": 0.3, "guide_weight": 0.9, "checkpoint_every": 256, "context_layer": 2, "chunk_tokens": 1, "context_window": 256, "max_chunks": 0, "context_weight": 0.9}, "model": null})");
+      R"({"format": 1, "options": {"slots": 768, "ridge": 0.001, "scope_threshold": 0.3, "guide_weight": 0.9, "checkpoint_every": 256, "context_layer": 2, "chunk_tokens": 1, "context_window": 256, "max_chunks": 0, "context_weight": 0.9, "edit_layer": 4, "edit_steps": 70, "edit_lr": 1.0, "edit_mask_ratio": 1.0, "edit_save_freq": 1, "edit_merge_freq": 0, "edit_act_ratio": 0.75, "edit_gate_threshold": 0.3}, "model": null})");
   EXPECT_EQ(Json("create memory \"Agent\" with (SLOTS = 8)"), R"({"ok": true, "version": 2})");
   EXPECT_EQ(
       MemoryAttrs("Agent"),
-      R"({"format": 1, "options": {"slots": 8, "ridge": 0.001, "scope_threshold": 0.3, "guide_weight": 0.9, "checkpoint_every": 256, "context_layer": 2, "chunk_tokens": 1, "context_window": 256, "max_chunks": 0, "context_weight": 0.9}, "model": null})");
+      R"({"format": 1, "options": {"slots": 8, "ridge": 0.001, "scope_threshold": 0.3, "guide_weight": 0.9, "checkpoint_every": 256, "context_layer": 2, "chunk_tokens": 1, "context_window": 256, "max_chunks": 0, "context_weight": 0.9, "edit_layer": 4, "edit_steps": 70, "edit_lr": 1.0, "edit_mask_ratio": 1.0, "edit_save_freq": 1, "edit_merge_freq": 0, "edit_act_ratio": 0.75, "edit_gate_threshold": 0.3}, "model": null})");
 }
 
 TEST_F(ExecutorTest, CreateMemoryRecordsTheModelFingerprint) {
@@ -88,7 +88,7 @@ TEST_F(ExecutorTest, CreateMemoryRecordsTheModelFingerprint) {
   Ok(exec, "CREATE MEMORY m");
   EXPECT_EQ(
       MemoryAttrs("m"),
-      R"({"format": 1, "options": {"slots": 768, "ridge": 0.001, "scope_threshold": 0.3, "guide_weight": 0.9, "checkpoint_every": 256, "context_layer": 2, "chunk_tokens": 1, "context_window": 256, "max_chunks": 0, "context_weight": 0.9}, "model": "00ff"})");
+      R"({"format": 1, "options": {"slots": 768, "ridge": 0.001, "scope_threshold": 0.3, "guide_weight": 0.9, "checkpoint_every": 256, "context_layer": 2, "chunk_tokens": 1, "context_window": 256, "max_chunks": 0, "context_weight": 0.9, "edit_layer": 4, "edit_steps": 70, "edit_lr": 1.0, "edit_mask_ratio": 1.0, "edit_save_freq": 1, "edit_merge_freq": 0, "edit_act_ratio": 0.75, "edit_gate_threshold": 0.3}, "model": "00ff"})");
 }
 
 TEST_F(ExecutorTest, CreateMemoryErrors) {
@@ -100,11 +100,13 @@ TEST_F(ExecutorTest, CreateMemoryErrors) {
   ExpectError(Err("CREATE MEMORY m WITH (slots = 0)"), ErrorCode::kSyntax, 30);
   ExpectError(Err("CREATE MEMORY m WITH (slots = 'x')"), ErrorCode::kSyntax, 30);
   ExpectError(Err("CREATE MEMORY m WITH (slots = 1.5)"), ErrorCode::kSyntax, 30);
-  EXPECT_EQ(Json("CREATE MEMORY m WITH (nope = TRUE)"),
-            R"({"ok": false, "error": {"code": "SYNTAX", "message": "unknown option 'nope' for )"
-            R"j(CREATE MEMORY (known: slots, ridge, scope_threshold, guide_weight, )j"
-            R"j(checkpoint_every, context_layer, chunk_tokens, context_window, max_chunks, )j"
-            R"j(context_weight)", "position": 22}})j");
+  EXPECT_EQ(
+      Json("CREATE MEMORY m WITH (nope = TRUE)"),
+      R"({"ok": false, "error": {"code": "SYNTAX", "message": "unknown option 'nope' for )"
+      R"j(CREATE MEMORY (known: slots, ridge, scope_threshold, guide_weight, )j"
+      R"j(checkpoint_every, context_layer, chunk_tokens, context_window, max_chunks, )j"
+      R"j(context_weight, edit_layer, edit_steps, edit_lr, edit_mask_ratio, edit_save_freq, )j"
+      R"j(edit_merge_freq, edit_act_ratio, edit_gate_threshold)", "position": 22}})j");
   EXPECT_EQ(Head(), 1u);
 }
 
@@ -374,23 +376,23 @@ TEST_F(ExecutorTest, TenantsAreIsolated) {
   EXPECT_EQ(ValueToText(*Ok(bob, "SHOW STATS").Cell(0, "memories")), "1");
   EXPECT_EQ(
       MemoryAttrs("agent", *bob_tenant),
-      R"({"format": 1, "options": {"slots": 768, "ridge": 0.001, "scope_threshold": 0.3, "guide_weight": 0.9, "checkpoint_every": 256, "context_layer": 2, "chunk_tokens": 1, "context_window": 256, "max_chunks": 0, "context_weight": 0.9}, "model": null})");
+      R"({"format": 1, "options": {"slots": 768, "ridge": 0.001, "scope_threshold": 0.3, "guide_weight": 0.9, "checkpoint_every": 256, "context_layer": 2, "chunk_tokens": 1, "context_window": 256, "max_chunks": 0, "context_weight": 0.9, "edit_layer": 4, "edit_steps": 70, "edit_lr": 1.0, "edit_mask_ratio": 1.0, "edit_save_freq": 1, "edit_merge_freq": 0, "edit_act_ratio": 0.75, "edit_gate_threshold": 0.3}, "model": null})");
 }
 
-TEST_F(ExecutorTest, UnbuiltMechanismsFailCleanly) {
+TEST_F(ExecutorTest, ModelStatementsWithoutACoProcessFailCleanly) {
   Ok("CREATE MEMORY a");
   auto before = store_->Stat();
   ASSERT_TRUE(before.ok());
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"WRITE a 'x', 'y'", "model co-process"},
-      {"WRITE a EDIT 'p' -> ' t'", "edit memory (WISE)"},
+      {"WRITE a EDIT 'p' -> ' t'", "model co-process"},
       {"WRITE a CONTEXT 'c'", "model co-process"},
       {"WRITE a PREFIX 'p'", "model co-process"},
       {"READ a 'q'", "model co-process"},
-      {"READ a EDITS 'q' TOP 2", "edit memory"},
+      {"READ a EDITS 'q' TOP 2", "model co-process"},
       {"READ a CONTEXT 'q'", "model co-process"},
       {"FORGET a 'x'", "model co-process"},
-      {"FORGET a EDIT ID 1", "edit memory"},
+      {"FORGET a EDIT ID 1", "model co-process"},
       {"GENERATE 'p' USING a", "model co-process"},
       {"GENERATE 'p' AFTER PREFIX a", "model co-process"},
       {"GENERATE 'p' MAX 3", "model co-process"},
@@ -405,9 +407,6 @@ TEST_F(ExecutorTest, UnbuiltMechanismsFailCleanly) {
     }
     EXPECT_EQ(exec_.in_transaction(), in_transaction);
   }
-  Status status = Err("WRITE a EDIT 'p' -> 't'");
-  EXPECT_EQ(status.message(),
-            "WRITE EDIT needs the edit memory (WISE), which this build does not have yet");
   EXPECT_EQ(Ok("COMMIT").U64("version"), 1u);  // the transaction held nothing
   auto after = store_->Stat();
   ASSERT_TRUE(after.ok());

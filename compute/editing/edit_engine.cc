@@ -1,0 +1,230 @@
+#include "compute/editing/edit_engine.h"
+
+#include <algorithm>
+#include <cstring>
+#include <set>
+
+#include "compute/editing/edit_pieces.h"
+#include "compute/episodic/shipped_encoder.h"
+#include "compute/protocol/edit_wire.h"
+
+namespace engram::compute::editing {
+namespace {
+
+using protocol::EditNeed;
+
+// What a cached memory costs: its deltas held sparse (index + value per entry) and its
+// records; a fixed part for the rest (context set, tables).
+std::size_t MemoryBytes(const SideMemoryState& state) {
+  std::size_t bytes = 256 * 1024;
+  for (const Shard& shard : state.shards) bytes += shard.delta.size() * 8 + 64;
+  for (const RoutedMemory& memory : state.memories) bytes += memory.delta.size() * 8 + 64;
+  for (const EditRecord& edit : state.edits) {
+    bytes += edit.request.prompt.size() + edit.request.target.size() + 96;
+  }
+  return bytes;
+}
+
+// The live edits of memory `m`, in its shards' training order.
+std::vector<std::uint64_t> EditsOf(const SideMemoryState& state, const RoutedMemory& m) {
+  std::vector<std::uint64_t> edits;
+  for (const std::uint64_t shard_id : m.shards) {
+    if (const Shard* shard = state.FindShard(shard_id)) {
+      edits.insert(edits.end(), shard->edits.begin(), shard->edits.end());
+    }
+  }
+  return edits;
+}
+
+}  // namespace
+
+EditEngine::EditEngine(const ModelBundle& model, std::size_t cache_bytes, std::string encoder_dir)
+    : model_(model), cache_bytes_(cache_bytes), encoder_dir_(std::move(encoder_dir)) {}
+
+EditEngine::~EditEngine() = default;
+
+Result<SideMemory::Encoder> EditEngine::Encoder() {
+  if (encoder_ == nullptr) {
+    auto shipped = episodic::LoadShippedEncoder(encoder_dir_);
+    if (!shipped.ok()) return shipped.status();
+    encoder_ = std::make_shared<const episodic::NgramEncoder>(std::move(shipped).value());
+  }
+  return encoder_;
+}
+
+EditEngine::Cached* EditEngine::Find(const Hash128& key) {
+  for (auto it = cache_.begin(); it != cache_.end(); ++it) {
+    if (it->key == key) {
+      cache_.splice(cache_.begin(), cache_, it);
+      return &cache_.front();
+    }
+  }
+  return nullptr;
+}
+
+void EditEngine::Insert(Hash128 key, std::unique_ptr<SideMemory> memory) {
+  const std::size_t bytes = MemoryBytes(memory->state());
+  cache_.push_front(Cached{key, std::move(memory), bytes});
+  cached_bytes_ += bytes;
+  // The newest entry stays even over budget: the request that made it is about to use it.
+  while (cache_.size() > 1 && cached_bytes_ > cache_bytes_) {
+    cached_bytes_ -= cache_.back().bytes;
+    cache_.pop_back();
+  }
+}
+
+Result<SideMemory*> EditEngine::Load(const protocol::EditStateSpec& spec, BlobCache& blobs,
+                                     EditNeed* need, std::vector<Hash128>* missing) {
+  if (Cached* cached = Find(spec.key)) return cached->memory.get();
+  if (!spec.complete) {
+    *need = EditNeed::kState;
+    return nullptr;
+  }
+  if (!(protocol::EditStateKey(spec) == spec.key)) {
+    return CorruptError("the edit state's pieces do not match its key " + spec.key.ToHex());
+  }
+  std::vector<BlobBytes> bytes;
+  for (const protocol::EditDeltaRef& delta : spec.deltas) {
+    bytes.push_back(blobs.Get(delta.blob));
+    if (bytes.back() == nullptr) missing->push_back(delta.blob);
+  }
+  if (!missing->empty()) {
+    *need = EditNeed::kBlobs;
+    return nullptr;
+  }
+  std::vector<std::vector<float>> dense(spec.deltas.size());
+  std::vector<DeltaView> deltas;
+  for (std::size_t i = 0; i < spec.deltas.size(); ++i) {
+    if (bytes[i]->size() % sizeof(float) != 0) {
+      return CorruptError("edit delta " + std::to_string(spec.deltas[i].id) + " is not float32");
+    }
+    dense[i].resize(bytes[i]->size() / sizeof(float));
+    std::memcpy(dense[i].data(), bytes[i]->data(), bytes[i]->size());
+    deltas.push_back({spec.deltas[i].id, dense[i]});
+  }
+  std::vector<EditPiece> edits;
+  edits.reserve(spec.edits.size());
+  for (const protocol::EditPieceRef& edit : spec.edits) edits.push_back({edit.id, edit.bytes});
+  ENGRAM_ASSIGN_OR_RETURN(SideMemoryState state, JoinState(spec.header, edits, deltas));
+  ENGRAM_ASSIGN_OR_RETURN(SideMemory::Encoder encoder, Encoder());
+  ENGRAM_ASSIGN_OR_RETURN(std::unique_ptr<SideMemory> memory,
+                          SideMemory::FromState(model_, std::move(state), encoder));
+  SideMemory* loaded = memory.get();
+  Insert(spec.key, std::move(memory));
+  return loaded;
+}
+
+Result<protocol::EditStateSpec> EditEngine::Publish(const SideMemory& memory, BlobCache& blobs) {
+  StatePieces pieces = SplitState(memory.state());
+  protocol::EditStateSpec spec;
+  spec.complete = true;
+  spec.header = std::move(pieces.header);
+  for (EditPiece& edit : pieces.edits) spec.edits.push_back({edit.id, std::move(edit.bytes)});
+  for (const DeltaPiece& delta : pieces.deltas) {
+    const auto* data = reinterpret_cast<const std::uint8_t*>(delta.dense.data());
+    ENGRAM_ASSIGN_OR_RETURN(Hash128 blob,
+                            blobs.Put({data, delta.dense.size() * sizeof(float)}, std::nullopt));
+    spec.deltas.push_back({delta.id, blob});
+  }
+  spec.key = protocol::EditStateKey(spec);
+  return spec;
+}
+
+Result<protocol::EditApplyResult> EditEngine::Apply(const protocol::EditApplyParams& params,
+                                                    BlobCache& blobs) {
+  std::lock_guard lock(mutex_);
+  protocol::EditApplyResult result;
+  std::unique_ptr<SideMemory> fresh;
+  SideMemory* memory = nullptr;
+  if (params.state) {
+    ENGRAM_ASSIGN_OR_RETURN(memory, Load(*params.state, blobs, &result.need, &result.missing));
+    if (memory == nullptr) return result;
+  } else {
+    EditOptions options;
+    for (const auto& [name, value] : params.settings) {
+      ENGRAM_RETURN_IF_ERROR(ApplyEditSetting(options, name, value));
+    }
+    ENGRAM_ASSIGN_OR_RETURN(SideMemory::Encoder encoder, Encoder());
+    ENGRAM_ASSIGN_OR_RETURN(fresh, SideMemory::Create(model_, options, encoder));
+    memory = fresh.get();
+  }
+  if (params.forget != 0) {
+    ENGRAM_RETURN_IF_ERROR(memory->Forget(params.forget));
+  } else {
+    ENGRAM_ASSIGN_OR_RETURN(EditRecord record, memory->Edit({params.prompt, params.target}));
+    result.edit = record.id;
+    result.iterations = record.iterations;
+    result.loss = record.loss;
+  }
+  // From here the memory is the new state: publish it, then file it under its new key.
+  ENGRAM_ASSIGN_OR_RETURN(result.state, Publish(*memory, blobs));
+  if (fresh) {
+    Insert(result.state.key, std::move(fresh));
+  } else {
+    Cached* cached = Find(params.state->key);
+    cached->key = result.state.key;
+    cached_bytes_ -= cached->bytes;
+    cached->bytes = MemoryBytes(memory->state());
+    cached_bytes_ += cached->bytes;
+  }
+  return result;
+}
+
+Result<protocol::EditRouteResult> EditEngine::Route(const protocol::EditStateSpec& spec,
+                                                    std::string_view prompt, std::uint32_t top_k,
+                                                    BlobCache& blobs) {
+  std::lock_guard lock(mutex_);
+  protocol::EditRouteResult result;
+  ENGRAM_ASSIGN_OR_RETURN(SideMemory * memory, Load(spec, blobs, &result.need, &result.missing));
+  if (memory == nullptr) return result;
+  const std::vector<int> tokens = model_.tokenizer.Encode(prompt, /*bos=*/true, /*eos=*/false);
+  ENGRAM_ASSIGN_OR_RETURN(RouteDecision decision, memory->Route(tokens));
+  result.routed = decision.routed;
+  result.memory = decision.routed ? decision.memory : 0;
+  ENGRAM_ASSIGN_OR_RETURN(std::vector<MemoryScore> scores, memory->Scores(tokens));
+  // The routed memory first, then by the gate's similarity and Δ.
+  std::stable_sort(scores.begin(), scores.end(), [&](const MemoryScore& a, const MemoryScore& b) {
+    const bool ra = result.routed && a.memory == result.memory;
+    const bool rb = result.routed && b.memory == result.memory;
+    if (ra != rb) return ra;
+    if (a.key != b.key) return a.key > b.key;
+    return a.score > b.score;
+  });
+  const SideMemoryState& state = memory->state();
+  for (const MemoryScore& score : scores) {
+    const RoutedMemory* m = nullptr;
+    for (const RoutedMemory& candidate : state.memories) {
+      if (candidate.id == score.memory) m = &candidate;
+    }
+    if (m == nullptr) continue;
+    for (const std::uint64_t id : EditsOf(state, *m)) {
+      if (result.scores.size() >= top_k) return result;
+      const EditRecord* edit = state.FindEdit(id);
+      if (edit == nullptr) continue;
+      result.scores.push_back({id, score.memory, edit->request.prompt, edit->request.target,
+                               score.score, score.threshold, score.key,
+                               result.routed && score.memory == result.memory});
+    }
+  }
+  return result;
+}
+
+Result<GenerationResult> EditEngine::Generate(const protocol::GenerateEditRef& edit,
+                                              GenerationRequest request,
+                                              const std::function<void(int, int)>& on_token,
+                                              const std::function<bool()>& cancelled) {
+  std::lock_guard lock(mutex_);
+  Cached* cached = Find(edit.state);
+  if (cached == nullptr) {
+    return ComputeError("the edit state " + edit.state.ToHex() +
+                        " is no longer cached in the co-process; route the prompt again");
+  }
+  if (generator_ == nullptr) {
+    ENGRAM_ASSIGN_OR_RETURN(generator_, RoutedGenerator::Create(model_));
+  }
+  ENGRAM_ASSIGN_OR_RETURN(DecodeEngine * engine,
+                          generator_->EngineFor(*cached->memory, edit.memory));
+  return GenerateSync(*engine, std::move(request), on_token, 0, cancelled);
+}
+
+}  // namespace engram::compute::editing

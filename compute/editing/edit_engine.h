@@ -1,0 +1,73 @@
+// EditEngine: the co-process's edit memory (WISE; docs/editing.md, docs/protocol.md §5.10) — the
+// EditHandler that trains and forgets edits, routes prompts and generates with a routed side
+// memory. States are named by their key (protocol::EditStateKey over the stored pieces) and
+// kept as SideMemory objects in a byte-bounded LRU cache; a state that is not cached is joined
+// from its pieces (need kState / kBlobs until the engine sent them).
+//
+// An edit mutates the cached memory in place and files it under the new state's key, so the
+// old key misses afterwards and is rebuilt from its records if asked for again (a rollback, an
+// aborted transaction). A failed edit or forget changes nothing.
+//
+// Thread-safety: thread-safe; one mutex serialises every call (edits are single-threaded by
+// design, docs/editing.md §5). The model is borrowed and must outlive the engine.
+#ifndef ENGRAM_COMPUTE_EDITING_EDIT_ENGINE_H_
+#define ENGRAM_COMPUTE_EDITING_EDIT_ENGINE_H_
+
+#include <cstddef>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "compute/editing/routed_generator.h"
+#include "compute/editing/side_memory.h"
+#include "compute/model/model_bundle.h"
+#include "compute/server/edit_handler.h"
+
+namespace engram::compute::editing {
+
+class EditEngine final : public EditHandler {
+ public:
+  // `cache_bytes`: the side memories kept (each about 86 KiB per shard, sparse). The text
+  // gate's encoder tables are loaded from `encoder_dir` at the first request that needs them.
+  EditEngine(const ModelBundle& model, std::size_t cache_bytes, std::string encoder_dir);
+  ~EditEngine() override;
+
+  Result<protocol::EditApplyResult> Apply(const protocol::EditApplyParams& params,
+                                          BlobCache& blobs) override;
+  Result<protocol::EditRouteResult> Route(const protocol::EditStateSpec& state,
+                                          std::string_view prompt, std::uint32_t top_k,
+                                          BlobCache& blobs) override;
+  Result<GenerationResult> Generate(const protocol::GenerateEditRef& edit,
+                                    GenerationRequest request,
+                                    const std::function<void(int, int)>& on_token,
+                                    const std::function<bool()>& cancelled) override;
+
+ private:
+  struct Cached {
+    Hash128 key;
+    std::unique_ptr<SideMemory> memory;
+    std::size_t bytes = 0;
+  };
+  // The cached memory of `spec`, or nullptr with `need` and `missing` set.
+  Result<SideMemory*> Load(const protocol::EditStateSpec& spec, BlobCache& blobs,
+                           protocol::EditNeed* need, std::vector<Hash128>* missing);
+  Cached* Find(const Hash128& key);
+  void Insert(Hash128 key, std::unique_ptr<SideMemory> memory);
+  // The complete state of `memory` (its deltas put into `blobs`).
+  Result<protocol::EditStateSpec> Publish(const SideMemory& memory, BlobCache& blobs);
+  Result<SideMemory::Encoder> Encoder();
+
+  const ModelBundle& model_;
+  std::size_t cache_bytes_;
+  std::string encoder_dir_;
+  std::mutex mutex_;
+  std::list<Cached> cache_;  // most recently used first
+  std::size_t cached_bytes_ = 0;
+  SideMemory::Encoder encoder_;
+  std::unique_ptr<RoutedGenerator> generator_;
+};
+
+}  // namespace engram::compute::editing
+
+#endif  // ENGRAM_COMPUTE_EDITING_EDIT_ENGINE_H_

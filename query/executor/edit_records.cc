@@ -1,0 +1,187 @@
+#include "query/executor/edit_records.h"
+
+#include <cstring>
+#include <set>
+
+#include "query/executor/attrs_codec.h"
+#include "query/executor/statement_helpers.h"
+
+namespace engram::query::internal {
+namespace {
+
+using storage::RecordKind;
+
+constexpr char kMagic[4] = {'E', 'D', 'H', 'D'};
+constexpr std::uint32_t kEditHeaderFormat = 1;
+constexpr std::size_t kFixedBytes = 4 + 4 + 16 + 4 + 8;  // magic .. length, checksum
+constexpr int kRounds = 3;                               // key, complete state, blobs
+
+Status Corrupt(const std::string& what) {
+  return Status::Error(ErrorCode::kCorrupt, "edit header record: " + what);
+}
+
+std::string AttrsText(const std::vector<std::byte>& attrs) {
+  return std::string(reinterpret_cast<const char*>(attrs.data()), attrs.size());
+}
+
+// The request with the state `view` names (key only, or complete).
+template <typename Call>
+auto WithState(ComputeLink& link, const EditView& view, const Call& call)
+    -> decltype(call(view.Spec(false))) {
+  bool complete = false;
+  for (int round = 0; round < kRounds; ++round) {
+    auto result = call(view.Spec(complete));
+    if (!result.ok()) return result.status();
+    switch (result->need) {
+      case protocol::EditNeed::kNothing:
+        return result;
+      case protocol::EditNeed::kState:
+        if (complete) break;
+        complete = true;
+        continue;
+      case protocol::EditNeed::kBlobs:
+        complete = true;
+        ENGRAM_RETURN_IF_ERROR(view.PutBlobs(link, result->missing));
+        continue;
+    }
+    break;
+  }
+  return Status::Error(ErrorCode::kCompute,
+                       "the co-process could not load the edits of memory '" + view.memory() + "'");
+}
+
+}  // namespace
+
+std::vector<std::byte> EncodeEditHeader(const EditHeader& h) {
+  ByteWriter w;
+  w.PutBytes(kMagic, sizeof(kMagic));
+  w.Put<std::uint32_t>(kEditHeaderFormat);
+  w.Put<std::uint64_t>(h.key.high);
+  w.Put<std::uint64_t>(h.key.low);
+  w.Put<std::uint32_t>(static_cast<std::uint32_t>(h.state_header.size()));
+  w.PutBytes(h.state_header.data(), h.state_header.size());
+  return w.FinishWithChecksum();
+}
+
+Result<EditHeader> DecodeEditHeader(std::span<const std::byte> bytes) {
+  if (bytes.size() < kFixedBytes) return Corrupt("too short");
+  if (!ChecksumHolds(bytes)) return Corrupt("checksum mismatch");
+  ByteReader r(bytes.first(bytes.size() - 8));
+  char magic[4];
+  std::uint32_t format = 0, size = 0;
+  EditHeader h;
+  r.GetBytes(magic, 4);
+  r.Get(&format);
+  if (std::memcmp(magic, kMagic, 4) != 0) return Corrupt("bad magic");
+  if (format != kEditHeaderFormat) return Corrupt("format " + std::to_string(format));
+  r.Get(&h.key.high);
+  r.Get(&h.key.low);
+  r.Get(&size);
+  if (r.remaining() != size) return Corrupt("the state header's length does not match");
+  h.state_header.resize(size);
+  r.GetBytes(h.state_header.data(), size);
+  return h;
+}
+
+Result<EditView> EditView::Load(const storage::ReadTxn& read, const storage::Tenant& tenant,
+                                std::string memory, storage::Version as_of,
+                                const storage::WriteBatch* batch) {
+  EditView view;
+  view.read_ = &read;
+  view.batch_ = batch;
+  view.memory_ = std::move(memory);
+  std::map<std::uint64_t, storage::Record> states, edits, deltas;
+  const std::pair<RecordKind, std::map<std::uint64_t, storage::Record>*> kinds[] = {
+      {RecordKind::kEditState, &states},
+      {RecordKind::kEditEntry, &edits},
+      {RecordKind::kEditDelta, &deltas}};
+  for (const auto& [kind, into] : kinds) {
+    ENGRAM_ASSIGN_OR_RETURN(std::vector<storage::Record> records,
+                            read.List(tenant, view.memory_, kind, as_of));
+    for (storage::Record& record : records) (*into)[record.key.id] = std::move(record);
+  }
+  std::set<std::pair<RecordKind, std::uint64_t>> pending;
+  if (batch != nullptr) {
+    for (const auto& [key, change] : batch->pending()) {
+      if (key.memory != view.memory_) continue;
+      for (const auto& [kind, into] : kinds) {
+        if (key.kind != kind) continue;
+        if (change.tombstone) {
+          into->erase(key.id);
+        } else {
+          (*into)[key.id] = change.record;
+          pending.insert({kind, key.id});
+        }
+      }
+    }
+  }
+  if (auto it = states.find(kEditHeaderId); it != states.end()) {
+    ENGRAM_ASSIGN_OR_RETURN(EditHeader header, DecodeEditHeader(it->second.attrs));
+    view.header_ = std::move(header);
+  }
+  for (auto& [id, record] : edits) {
+    view.edits_[id] = EditEntry{std::move(record.text), AttrsText(record.attrs),
+                                pending.count({RecordKind::kEditEntry, id}) > 0};
+  }
+  for (auto& [id, record] : deltas) {
+    if (record.tensors.size() != 1 || record.tensors[0].name != "delta" ||
+        record.tensors[0].dtype != storage::DType::kF32) {
+      return Status::Error(ErrorCode::kCorrupt,
+                           "edit delta " + std::to_string(id) + " does not hold its tensor");
+    }
+    view.deltas_[id] =
+        EditDelta{std::move(record.tensors[0]), pending.count({RecordKind::kEditDelta, id}) > 0};
+  }
+  if (!view.header_ && (!view.edits_.empty() || !view.deltas_.empty())) {
+    return Status::Error(ErrorCode::kCorrupt,
+                         "memory '" + view.memory_ + "' has edit records but no header");
+  }
+  return view;
+}
+
+protocol::EditStateSpec EditView::Spec(bool complete) const {
+  protocol::EditStateSpec spec;
+  spec.key = header_->key;
+  spec.complete = complete;
+  if (!complete) return spec;
+  spec.header = header_->state_header;
+  for (const auto& [id, entry] : edits_) spec.edits.push_back({id, entry.bytes});
+  for (const auto& [id, delta] : deltas_) spec.deltas.push_back({id, delta.tensor.hash});
+  return spec;
+}
+
+Status EditView::PutBlobs(ComputeLink& link, const std::vector<Hash128>& missing) const {
+  std::set<std::pair<std::uint64_t, std::uint64_t>> wanted;
+  for (const Hash128& h : missing) wanted.insert({h.high, h.low});
+  for (const auto& [id, delta] : deltas_) {
+    if (!wanted.erase({delta.tensor.hash.high, delta.tensor.hash.low})) continue;
+    const auto* change = delta.pending
+                             ? batch_->Find(storage::RecordKey{memory_, RecordKind::kEditDelta, id})
+                             : nullptr;
+    ENGRAM_ASSIGN_OR_RETURN(std::vector<std::uint8_t> bytes,
+                            RecordTensorBytes(*read_, change, delta.tensor));
+    ENGRAM_ASSIGN_OR_RETURN(Hash128 hash, link.BlobPut(bytes));
+    if (hash != delta.tensor.hash) {
+      return Status::Error(ErrorCode::kCorrupt, "edit delta hash mismatch");
+    }
+  }
+  return Status::Ok();
+}
+
+Result<protocol::EditApplyResult> ApplyEdit(ComputeLink& link, const EditView& view,
+                                            protocol::EditApplyParams params) {
+  if (!view.exists()) return link.EditApply(params);
+  return WithState(link, view, [&](protocol::EditStateSpec spec) {
+    params.state = std::move(spec);
+    return link.EditApply(params);
+  });
+}
+
+Result<protocol::EditRouteResult> RouteEdits(ComputeLink& link, const EditView& view,
+                                             const std::string& prompt, std::uint32_t top_k) {
+  return WithState(link, view, [&](const protocol::EditStateSpec& spec) {
+    return link.EditRoute(spec, prompt, top_k);
+  });
+}
+
+}  // namespace engram::query::internal
