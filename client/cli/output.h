@@ -51,6 +51,8 @@ class ResultPrinter {
   explicit ResultPrinter(OutputMode mode, std::FILE* out = stdout, std::FILE* err = stderr);
 
   OutputMode mode() const { return mode_; }
+  // Where results go (stdout in the CLI).
+  std::FILE* out() const { return out_; }
   void set_mode(OutputMode mode) { mode_ = mode; }
 
   // A piece of a running GENERATE's text: printed and flushed at once in the human modes,

@@ -25,6 +25,9 @@ struct RunOptions {
   bool timer = false;  // print "Run Time: ..." after each statement
   // When set and it becomes true, a running GENERATE stops ("finish": "cancelled").
   const std::atomic<bool>* cancel = nullptr;
+  // Show the statement progress line (progress_bar.h) while an input of more than one
+  // statement runs, when stderr is a terminal: for scripts, not for what a person just typed.
+  bool progress = false;
 };
 
 struct RunOutcome {

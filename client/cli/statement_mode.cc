@@ -129,6 +129,7 @@ int StatementMode(const std::vector<std::string>& args) {
   ResultPrinter printer(mode);
   RunOptions run;
   run.bail = options.bail;
+  run.progress = true;  // -c, FILE and stdin are scripts: no one is typing them
   bool all_ok = true;
   if (!options.commands.empty()) {
     for (const std::string& command : options.commands) {
