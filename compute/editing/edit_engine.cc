@@ -13,6 +13,9 @@ namespace {
 
 using protocol::EditNeed;
 
+// Engines with a routed memory's w2 kept for the next generation routed to it (~1 MiB each).
+constexpr std::size_t kIdleEngines = 8;
+
 // What a cached memory costs: its deltas held sparse (index + value per entry) and its
 // records; a fixed part for the rest (context set, tables).
 std::size_t MemoryBytes(const SideMemoryState& state) {
@@ -60,6 +63,16 @@ EditEngine::Cached* EditEngine::Find(const Hash128& key) {
     }
   }
   return nullptr;
+}
+
+void EditEngine::Drop(const Hash128& key) {
+  for (auto it = cache_.begin(); it != cache_.end(); ++it) {
+    if (it->key == key) {
+      cached_bytes_ -= it->bytes;
+      cache_.erase(it);
+      return;
+    }
+  }
 }
 
 void EditEngine::Insert(Hash128 key, std::unique_ptr<SideMemory> memory) {
@@ -151,13 +164,21 @@ Result<protocol::EditApplyResult> EditEngine::Apply(const protocol::EditApplyPar
   if (params.forget != 0) {
     ENGRAM_RETURN_IF_ERROR(memory->Forget(params.forget));
   } else {
-    ENGRAM_ASSIGN_OR_RETURN(EditRecord record, memory->Edit({params.prompt, params.target}));
+    ENGRAM_ASSIGN_OR_RETURN(EditRecord record,
+                            memory->Edit({params.prompt, params.target}, params.edit_id));
     result.edit = record.id;
     result.iterations = record.iterations;
     result.loss = record.loss;
   }
-  // From here the memory is the new state: publish it, then file it under its new key.
-  ENGRAM_ASSIGN_OR_RETURN(result.state, Publish(*memory, blobs));
+  // From here the memory is the new state: publish it, then file it under its new key. If
+  // publishing fails, the cached memory no longer is the state its key names: drop it (the
+  // next request rebuilds the state from the store).
+  Result<protocol::EditStateSpec> published = Publish(*memory, blobs);
+  if (!published.ok()) {
+    if (!fresh) Drop(params.state->key);
+    return published.status();
+  }
+  result.state = std::move(published).value();
   if (fresh) {
     Insert(result.state.key, std::move(fresh));
   } else {
@@ -181,50 +202,83 @@ Result<protocol::EditRouteResult> EditEngine::Route(const protocol::EditStateSpe
   ENGRAM_ASSIGN_OR_RETURN(RouteDecision decision, memory->Route(tokens));
   result.routed = decision.routed;
   result.memory = decision.routed ? decision.memory : 0;
-  ENGRAM_ASSIGN_OR_RETURN(std::vector<MemoryScore> scores, memory->Scores(tokens));
-  // The routed memory first, then by the gate's similarity and Δ.
-  std::stable_sort(scores.begin(), scores.end(), [&](const MemoryScore& a, const MemoryScore& b) {
-    const bool ra = result.routed && a.memory == result.memory;
-    const bool rb = result.routed && b.memory == result.memory;
-    if (ra != rb) return ra;
-    if (a.key != b.key) return a.key > b.key;
-    return a.score > b.score;
-  });
   const SideMemoryState& state = memory->state();
-  for (const MemoryScore& score : scores) {
+  auto add_rows = [&](const MemoryScore& score, bool routed) {
     const RoutedMemory* m = nullptr;
     for (const RoutedMemory& candidate : state.memories) {
       if (candidate.id == score.memory) m = &candidate;
     }
-    if (m == nullptr) continue;
-    for (const std::uint64_t id : EditsOf(state, *m)) {
-      if (result.scores.size() >= top_k) return result;
+    if (m == nullptr) return;
+    std::vector<std::uint64_t> edits = EditsOf(state, *m);
+    // The edit nearest to the prompt first (what GENERATE reports as the routed edit).
+    auto nearest = std::find(edits.begin(), edits.end(), score.nearest_edit);
+    if (nearest != edits.end()) std::rotate(edits.begin(), nearest, nearest + 1);
+    for (const std::uint64_t id : edits) {
       const EditRecord* edit = state.FindEdit(id);
-      if (edit == nullptr) continue;
+      if (edit == nullptr || (!routed && result.scores.size() >= top_k)) continue;
       result.scores.push_back({id, score.memory, edit->request.prompt, edit->request.target,
-                               score.score, score.threshold, score.key,
-                               result.routed && score.memory == result.memory});
+                               score.score, score.threshold, score.key, routed});
+    }
+  };
+  // The routed memory's edits always (a GENERATE asks with top_k 0 for the decision alone),
+  // then the memories nearest to the prompt.
+  if (decision.routed) {
+    add_rows(
+        {decision.memory, decision.score, decision.threshold, decision.key, decision.nearest_edit},
+        true);
+  }
+  if (result.scores.size() < top_k) {
+    ENGRAM_ASSIGN_OR_RETURN(std::vector<MemoryScore> nearest,
+                            memory->NearestScores(tokens, top_k + 1));
+    for (const MemoryScore& score : nearest) {
+      if (!(decision.routed && score.memory == decision.memory)) add_rows(score, false);
     }
   }
   return result;
+}
+
+Result<std::unique_ptr<DecodeEngine>> EditEngine::TakeEngine(const Hash128& w2_key, int layer,
+                                                             std::span<const float> w2) {
+  {
+    std::lock_guard lock(engines_mutex_);
+    for (auto it = idle_engines_.begin(); it != idle_engines_.end(); ++it) {
+      if (it->w2_key == w2_key) {
+        std::unique_ptr<DecodeEngine> engine = std::move(it->engine);
+        idle_engines_.erase(it);
+        return engine;
+      }
+    }
+  }
+  return EngineWithW2(model_, layer, w2);  // ~1 ms: a copy of the weights
+}
+
+void EditEngine::ReturnEngine(const Hash128& w2_key, std::unique_ptr<DecodeEngine> engine) {
+  std::lock_guard lock(engines_mutex_);
+  idle_engines_.push_front(IdleEngine{w2_key, std::move(engine)});
+  while (idle_engines_.size() > kIdleEngines) idle_engines_.pop_back();
 }
 
 Result<GenerationResult> EditEngine::Generate(const protocol::GenerateEditRef& edit,
                                               GenerationRequest request,
                                               const std::function<void(int, int)>& on_token,
                                               const std::function<bool()>& cancelled) {
-  std::lock_guard lock(mutex_);
-  Cached* cached = Find(edit.state);
-  if (cached == nullptr) {
-    return ComputeError("the edit state " + edit.state.ToHex() +
-                        " is no longer cached in the co-process; route the prompt again");
+  std::vector<float> w2;
+  int layer = 0;
+  {
+    std::lock_guard lock(mutex_);
+    Cached* cached = Find(edit.state);
+    if (cached == nullptr) {
+      return ComputeError("the edit state " + edit.state.ToHex() +
+                          " is no longer cached in the co-process; route the prompt again");
+    }
+    ENGRAM_ASSIGN_OR_RETURN(w2, cached->memory->EffectiveW2(edit.memory));
+    layer = cached->memory->options().layer;
   }
-  if (generator_ == nullptr) {
-    ENGRAM_ASSIGN_OR_RETURN(generator_, RoutedGenerator::Create(model_));
-  }
-  ENGRAM_ASSIGN_OR_RETURN(DecodeEngine * engine,
-                          generator_->EngineFor(*cached->memory, edit.memory));
-  return GenerateSync(*engine, std::move(request), on_token, 0, cancelled);
+  const Hash128 w2_key = ContentHash(w2.data(), w2.size() * sizeof(float));
+  ENGRAM_ASSIGN_OR_RETURN(std::unique_ptr<DecodeEngine> engine, TakeEngine(w2_key, layer, w2));
+  auto result = GenerateSync(*engine, std::move(request), on_token, 0, cancelled);
+  ReturnEngine(w2_key, std::move(engine));
+  return result;
 }
 
 }  // namespace engram::compute::editing

@@ -8,8 +8,10 @@
 // old key misses afterwards and is rebuilt from its records if asked for again (a rollback, an
 // aborted transaction). A failed edit or forget changes nothing.
 //
-// Thread-safety: thread-safe; one mutex serialises every call (edits are single-threaded by
-// design, docs/editing.md §5). The model is borrowed and must outlive the engine.
+// Thread-safety: thread-safe; one mutex serialises the calls on side memories (edits are
+// single-threaded by design, docs/editing.md §5); a generation holds it only to read the
+// routed memory's w2, then runs on an engine of its own. The model is borrowed and must outlive the
+// engine.
 #ifndef ENGRAM_COMPUTE_EDITING_EDIT_ENGINE_H_
 #define ENGRAM_COMPUTE_EDITING_EDIT_ENGINE_H_
 
@@ -54,9 +56,17 @@ class EditEngine final : public EditHandler {
                            protocol::EditNeed* need, std::vector<Hash128>* missing);
   Cached* Find(const Hash128& key);
   void Insert(Hash128 key, std::unique_ptr<SideMemory> memory);
+  void Drop(const Hash128& key);
   // The complete state of `memory` (its deltas put into `blobs`).
   Result<protocol::EditStateSpec> Publish(const SideMemory& memory, BlobCache& blobs);
   Result<SideMemory::Encoder> Encoder();
+
+  // A single-stream engine whose w2 is `w2` (an idle one of the pool, or a new one) and its
+  // return to the pool after a generation: a generation holds its engine, not the engine's
+  // lock, so routed generations run beside edits and each other.
+  Result<std::unique_ptr<DecodeEngine>> TakeEngine(const Hash128& w2_key, int layer,
+                                                   std::span<const float> w2);
+  void ReturnEngine(const Hash128& w2_key, std::unique_ptr<DecodeEngine> engine);
 
   const ModelBundle& model_;
   std::size_t cache_bytes_;
@@ -65,7 +75,12 @@ class EditEngine final : public EditHandler {
   std::list<Cached> cache_;  // most recently used first
   std::size_t cached_bytes_ = 0;
   SideMemory::Encoder encoder_;
-  std::unique_ptr<RoutedGenerator> generator_;
+  struct IdleEngine {
+    Hash128 w2_key;
+    std::unique_ptr<DecodeEngine> engine;
+  };
+  std::mutex engines_mutex_;
+  std::list<IdleEngine> idle_engines_;  // most recently returned first
 };
 
 }  // namespace engram::compute::editing

@@ -51,6 +51,13 @@ Result<LlamaWeights> WeightsWithW2(const LlamaWeights& weights, int layer,
   return copy;
 }
 
+Result<std::unique_ptr<DecodeEngine>> EngineWithW2(const ModelBundle& model, int layer,
+                                                   std::span<const float> w2) {
+  auto weights = WeightsWithW2(model.checkpoint.weights, layer, w2);
+  if (!weights.ok()) return weights.status();
+  return CreateDecodeEngine(*weights, SingleStreamEngine());
+}
+
 RoutedGenerator::RoutedGenerator(const ModelBundle& model, std::unique_ptr<DecodeEngine> base,
                                  int cached_engines)
     : model_(model), base_(std::move(base)), cached_engines_(std::max(1, cached_engines)) {}
@@ -76,9 +83,7 @@ Result<DecodeEngine*> RoutedGenerator::EngineFor(const SideMemory& memory,
       return cache_.front().engine.get();
     }
   }
-  auto weights = WeightsWithW2(model_.checkpoint.weights, memory.options().layer, *w2);
-  if (!weights.ok()) return weights.status();
-  auto engine = CreateDecodeEngine(*weights, SingleStreamEngine());
+  auto engine = EngineWithW2(model_, memory.options().layer, *w2);
   if (!engine.ok()) return engine.status();
   cache_.push_front({key, std::move(engine).value()});
   while (static_cast<int>(cache_.size()) > cached_engines_) cache_.pop_back();

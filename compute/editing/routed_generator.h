@@ -30,6 +30,11 @@ namespace engram::compute::editing {
 Result<LlamaWeights> WeightsWithW2(const LlamaWeights& weights, int layer,
                                    std::span<const float> w2);
 
+// A single-stream fused CPU decode engine on `model`'s weights with w2 of `layer` replaced by
+// `w2`. Errors: those of WeightsWithW2 and the engine factory.
+Result<std::unique_ptr<DecodeEngine>> EngineWithW2(const ModelBundle& model, int layer,
+                                                   std::span<const float> w2);
+
 struct RoutedGeneration {
   RouteDecision route;      // route.routed: generated with the side memory
   std::vector<int> tokens;  // generated tokens (greedy), without the prompt

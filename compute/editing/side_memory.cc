@@ -203,14 +203,14 @@ struct SideMemory::Impl {
     return Status::Ok();
   }
 
-  Result<EditRecord> Edit(const EditRequest& request) {
+  Result<EditRecord> Edit(const EditRequest& request, std::uint64_t min_id) {
     const EditOptions& o = state.options;
     Shard* open = nullptr;
     for (Shard& s : state.shards) {
       if (s.id == state.open_shard) open = &s;
     }
     EditRecord record;
-    record.id = state.next_edit_id;
+    record.id = std::max(min_id, state.next_edit_id);
     record.request = request;
     record.shard = open != nullptr ? open->id : state.next_shard_id;
     record.mask_seed =
@@ -235,7 +235,7 @@ struct SideMemory::Impl {
 
     // Commit: nothing below fails short of running out of memory.
     Invalidate();
-    ++state.next_edit_id;
+    state.next_edit_id = record.id + 1;
     state.edits.push_back(record);
     if (open == nullptr) {
       Shard shard;
@@ -383,13 +383,23 @@ struct SideMemory::Impl {
     PromptActivations acts;
     episodic::SparseCode code;
   };
+  // The last prompt's view is kept: a READ … EDITS routes and then scores the same prompt, and
+  // neither the activations below the side memory nor the code depend on the edits.
   Result<PromptView> View(std::span<const int> prompt_tokens) {
+    if (last_view && std::equal(prompt_tokens.begin(), prompt_tokens.end(),
+                                last_view_tokens.begin(), last_view_tokens.end())) {
+      return *last_view;
+    }
     auto acts = Activations(prompt_tokens);
     if (!acts.ok()) return acts.status();
     PromptView view{std::move(acts).value(), {}};
     if (gated()) view.code = PromptCode(prompt_tokens);
+    last_view_tokens.assign(prompt_tokens.begin(), prompt_tokens.end());
+    last_view = view;
     return view;
   }
+  std::vector<int> last_view_tokens;
+  std::optional<PromptView> last_view;
 
   // Memory i's scores: the key (with the gate) and, when `with_delta`, Δ.
   MemoryScore Score(const PromptView& view, std::size_t i, bool with_delta) {
@@ -409,6 +419,33 @@ struct SideMemory::Impl {
     }
     if (with_delta) score.score = ActivationScore(*entry.delta, dim, view.acts);
     return score;
+  }
+
+  // The `limit` memories nearest by key (with the gate; without it the best by Δ), nearest
+  // first, with Δ computed only for them.
+  Result<std::vector<MemoryScore>> NearestScores(std::span<const int> prompt_tokens,
+                                                 std::size_t limit) {
+    auto view = View(prompt_tokens);
+    if (!view.ok()) return view.status();
+    BuildIndex();
+    std::vector<std::pair<MemoryScore, std::size_t>> scores;
+    for (std::size_t i = 0; i < state.memories.size(); ++i) {
+      scores.emplace_back(Score(*view, i, /*with_delta=*/!gated()), i);
+    }
+    auto value = [&](const MemoryScore& m) { return gated() ? m.key : m.score; };
+    const std::size_t keep = std::min(limit, scores.size());
+    std::partial_sort(scores.begin(), scores.begin() + static_cast<std::ptrdiff_t>(keep),
+                      scores.end(), [&](const auto& a, const auto& b) {
+                        return value(a.first) > value(b.first) ||
+                               (value(a.first) == value(b.first) && a.second > b.second);
+                      });
+    std::vector<MemoryScore> out;
+    for (std::size_t k = 0; k < keep; ++k) {
+      MemoryScore m = scores[k].first;
+      if (gated()) m.score = ActivationScore(*route_index[scores[k].second].delta, dim, view->acts);
+      out.push_back(m);
+    }
+    return out;
   }
 
   // Every memory's scores (or memory `only`'s).
@@ -582,7 +619,7 @@ Result<std::unique_ptr<SideMemory>> SideMemory::Replay(const ModelBundle& model,
       ENGRAM_RETURN_IF_ERROR(s);
       continue;
     }
-    auto record = (*memory)->Edit(op.record.request);
+    auto record = (*memory)->Edit(op.record.request, op.record.id);
     if (!record.ok()) return record.status();
     if (!(*record == op.record)) {
       return CorruptError("journal op " + std::to_string(i) + ": the re-run of edit " +
@@ -594,8 +631,8 @@ Result<std::unique_ptr<SideMemory>> SideMemory::Replay(const ModelBundle& model,
   return memory;
 }
 
-Result<EditRecord> SideMemory::Edit(const EditRequest& request) {
-  return impl_->Edit(request);
+Result<EditRecord> SideMemory::Edit(const EditRequest& request, std::uint64_t min_id) {
+  return impl_->Edit(request, min_id);
 }
 
 Status SideMemory::Forget(std::uint64_t id) {
@@ -604,6 +641,11 @@ Status SideMemory::Forget(std::uint64_t id) {
 
 Result<std::vector<MemoryScore>> SideMemory::Scores(std::span<const int> prompt_tokens) {
   return impl_->Scores(prompt_tokens);
+}
+
+Result<std::vector<MemoryScore>> SideMemory::NearestScores(std::span<const int> prompt_tokens,
+                                                           std::size_t limit) {
+  return impl_->NearestScores(prompt_tokens, limit);
 }
 
 Result<MemoryScore> SideMemory::ScoreOf(std::span<const int> prompt_tokens, std::uint64_t id) {

@@ -108,7 +108,10 @@ class SideMemory {
   // Trains one edit (docs/editing.md §2) and returns its record (also appended to the
   // journal). Errors: SYNTAX (empty prompt or target, target not at a token boundary), LIMIT
   // (prompt + target + context prefix beyond the context window; out of memory), COMPUTE.
-  Result<EditRecord> Edit(const EditRequest& request);
+  // The edit's id is the larger of the memory's next id and `min_id`: an engine whose store has
+  // seen larger ids (a rollback restored an older state) never gives an id twice; the ids
+  // between stay unused.
+  Result<EditRecord> Edit(const EditRequest& request, std::uint64_t min_id = 0);
 
   // Removes edit `id` (see "Determinism" above). Errors: NOTFOUND (no live edit `id`),
   // COMPUTE/LIMIT (retraining a shard).
@@ -119,6 +122,12 @@ class SideMemory {
   // Errors: SYNTAX (empty, token out of range), LIMIT (longer than the context window),
   // COMPUTE.
   Result<std::vector<MemoryScore>> Scores(std::span<const int> prompt_tokens);
+
+  // The `limit` memories nearest to a prompt by the gate's key (without a gate: those with the
+  // largest Δ), nearest first (ties: the later memory), with their Δ — computed only for them,
+  // so that this costs little however many memories there are. Errors: as Scores.
+  Result<std::vector<MemoryScore>> NearestScores(std::span<const int> prompt_tokens,
+                                                 std::size_t limit);
 
   // One memory's scores on a prompt (as Scores, for memory `id` only). Errors: as Scores,
   // NOTFOUND (no such memory).

@@ -47,6 +47,7 @@ struct EditApplyParams {
   std::string prompt;
   std::string target;
   std::uint64_t forget = 0;
+  std::uint64_t edit_id = 0;  // an edit's smallest id (it gets the larger of this and the next)
 };
 
 struct EditApplyResult {

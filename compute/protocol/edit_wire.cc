@@ -118,7 +118,7 @@ std::string EditApplyFrame(std::uint64_t id, const EditApplyParams& params) {
   }
   const auto request =
       fb::CreateEditApplyRequest(b, state, b.CreateVector(settings), b.CreateString(params.prompt),
-                                 b.CreateString(params.target), params.forget);
+                                 b.CreateString(params.target), params.forget, params.edit_id);
   return FinishFrame(b, fb::CreateFrame(b, id, false, fb::Body::EditApplyRequest, request.Union()));
 }
 

@@ -27,6 +27,7 @@ void ComputeService::HandleEditApply(std::uint64_t id, const fb::EditApplyReques
   if (request.prompt()) params.prompt = request.prompt()->str();
   if (request.target()) params.target = request.target()->str();
   params.forget = request.forget();
+  params.edit_id = request.edit_id();
   auto result = edit_->Apply(params, blobs_);
   if (!result.ok()) return fail(result.status());
   Reply(sink, id, protocol::EditApplyReplyFrame(id, *result));

@@ -2,6 +2,7 @@
 
 #include <xxhash.h>
 
+#include <string>
 #include <utility>
 
 namespace engram::query::internal {
@@ -16,6 +17,22 @@ bool ChecksumHolds(std::span<const std::byte> bytes) {
   std::uint64_t stored = 0;
   std::memcpy(&stored, bytes.data() + bytes.size() - 8, 8);
   return XXH3_64bits(bytes.data(), bytes.size() - 8) == stored;
+}
+
+Result<ByteReader> OpenAttrs(std::span<const std::byte> bytes, const char (&magic)[4],
+                             std::uint32_t format) {
+  if (!ChecksumHolds(bytes)) return CorruptError("checksum mismatch");
+  ByteReader r(bytes.first(bytes.size() - 8));
+  char found[4];
+  std::uint32_t found_format = 0;
+  if (!r.GetBytes(found, 4) || std::memcmp(found, magic, 4) != 0) {
+    return CorruptError("bad magic");
+  }
+  if (!r.Get(&found_format) || found_format != format) {
+    return CorruptError("format " + std::to_string(found_format) + " (this build reads format " +
+                        std::to_string(format) + ")");
+  }
+  return r;
 }
 
 }  // namespace engram::query::internal

@@ -11,6 +11,8 @@
 #include <span>
 #include <vector>
 
+#include "engram/status.h"
+
 namespace engram::query::internal {
 
 class ByteWriter {
@@ -58,6 +60,13 @@ class ByteReader {
 
 // Whether `bytes` ends with the XXH3-64 of what precedes it (false when shorter than 8 bytes).
 bool ChecksumHolds(std::span<const std::byte> bytes);
+
+// The preamble every header record's attrs share (format.md §11–§14): the trailing checksum,
+// then a 4-byte magic and a u32 format. Returns a reader over the bytes between the format and
+// the checksum. Errors: CORRUPT with the bare reason ("checksum mismatch", "bad magic",
+// "format 3 (this build reads format 1)"), which the caller prefixes with the record's name.
+Result<ByteReader> OpenAttrs(std::span<const std::byte> bytes, const char (&magic)[4],
+                             std::uint32_t format);
 
 }  // namespace engram::query::internal
 

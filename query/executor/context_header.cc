@@ -41,17 +41,10 @@ std::vector<std::byte> EncodeContextHeader(const ContextHeader& h) {
 
 Result<ContextHeader> DecodeContextHeader(std::span<const std::byte> bytes) {
   if (bytes.size() != kHeaderBytes) return Corrupt("header", "wrong size");
-  if (!internal::ChecksumHolds(bytes)) return Corrupt("header", "checksum mismatch");
-  internal::ByteReader r(bytes.first(bytes.size() - 8));
-  char magic[4];
-  std::uint32_t format = 0, flags = 0;
-  r.GetBytes(magic, 4);
-  r.Get(&format);
-  if (std::memcmp(magic, kMagic, 4) != 0) return Corrupt("header", "bad magic");
-  if (format != kContextHeaderFormat) {
-    return Corrupt("header", "format " + std::to_string(format) + " (this build reads format " +
-                                 std::to_string(kContextHeaderFormat) + ")");
-  }
+  Result<internal::ByteReader> opened = internal::OpenAttrs(bytes, kMagic, kContextHeaderFormat);
+  if (!opened.ok()) return Corrupt("header", opened.status().message());
+  internal::ByteReader& r = *opened;
+  std::uint32_t flags = 0;
   ContextHeader h;
   r.Get(&h.layer);
   r.Get(&h.chunk_tokens);

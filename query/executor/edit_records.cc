@@ -65,15 +65,11 @@ std::vector<std::byte> EncodeEditHeader(const EditHeader& h) {
 
 Result<EditHeader> DecodeEditHeader(std::span<const std::byte> bytes) {
   if (bytes.size() < kFixedBytes) return Corrupt("too short");
-  if (!ChecksumHolds(bytes)) return Corrupt("checksum mismatch");
-  ByteReader r(bytes.first(bytes.size() - 8));
-  char magic[4];
-  std::uint32_t format = 0, size = 0;
+  Result<ByteReader> opened = OpenAttrs(bytes, kMagic, kEditHeaderFormat);
+  if (!opened.ok()) return Corrupt(opened.status().message());
+  ByteReader& r = *opened;
+  std::uint32_t size = 0;
   EditHeader h;
-  r.GetBytes(magic, 4);
-  r.Get(&format);
-  if (std::memcmp(magic, kMagic, 4) != 0) return Corrupt("bad magic");
-  if (format != kEditHeaderFormat) return Corrupt("format " + std::to_string(format));
   r.Get(&h.key.high);
   r.Get(&h.key.low);
   r.Get(&size);

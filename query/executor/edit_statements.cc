@@ -25,9 +25,11 @@ std::vector<std::byte> Bytes(const std::string& text) {
 }
 
 Status RequireText(const Text& text, std::string_view what) {
-  if (text.value.empty()) {
-    return Status::Error(ErrorCode::kSyntax, "the " + std::string(what) + " is empty",
-                         Pos(text.position));
+  if (text.value.find_first_not_of(" \t\r\n") == std::string::npos) {
+    return Status::Error(
+        ErrorCode::kSyntax,
+        "the " + std::string(what) + (text.value.empty() ? " is empty" : " is blank"),
+        Pos(text.position));
   }
   return Status::Ok();
 }
@@ -99,7 +101,12 @@ Result<StatementResult> Executor::WriteEdit(const WriteEditStatement& write, std
   ENGRAM_ASSIGN_OR_RETURN(storage::ReadTxn read, Read());
   ENGRAM_ASSIGN_OR_RETURN(MemorySettings settings, BoundMemory(read, write.memory, *link));
   ENGRAM_ASSIGN_OR_RETURN(EditView view, LoadEdits(read, write.memory.value));
+  // Never an id used before, also after a rollback restored an older header.
+  ENGRAM_ASSIGN_OR_RETURN(
+      std::uint64_t next_id,
+      internal::NextId(read, options_.tenant, write.memory.value, RecordKind::kEditEntry, 1));
   protocol::EditApplyParams params;
+  params.edit_id = next_id;
   params.settings = settings.edit_settings;
   params.prompt = write.prompt.value;
   params.target = write.target.value;
@@ -197,7 +204,7 @@ Result<Executor::EditRecall> Executor::RecallEdits(ComputeLink& link,
     if (!view.exists() || view.edits().empty()) continue;
     recall.any = true;
     // Routed once, on the prompt; the decision holds for every generated token.
-    Result<protocol::EditRouteResult> routed = internal::RouteEdits(link, view, prompt, 1);
+    Result<protocol::EditRouteResult> routed = internal::RouteEdits(link, view, prompt, 0);
     if (!routed.ok()) return At(routed.status(), "GENERATE USING", memory.position);
     if (!routed->routed || routed->scores.empty()) continue;
     // Several memories route the prompt: the one whose edit is nearest to it.

@@ -52,17 +52,9 @@ std::vector<std::byte> EncodeEpisodicHeader(const EpisodicHeader& header) {
 
 Result<EpisodicHeader> DecodeEpisodicHeader(std::span<const std::byte> bytes) {
   if (bytes.size() < kFixedBytes + 8) return Corrupt("truncated");
-  if (!internal::ChecksumHolds(bytes)) return Corrupt("checksum mismatch");
-  internal::ByteReader r(bytes.first(bytes.size() - 8));
-  char magic[4];
-  std::uint32_t format = 0;
-  r.GetBytes(magic, 4);
-  r.Get(&format);
-  if (std::memcmp(magic, kMagic, 4) != 0) return Corrupt("bad magic");
-  if (format != kEpisodicHeaderFormat) {
-    return Corrupt("format " + std::to_string(format) + " (this build reads format " +
-                   std::to_string(kEpisodicHeaderFormat) + ")");
-  }
+  Result<internal::ByteReader> opened = internal::OpenAttrs(bytes, kMagic, kEpisodicHeaderFormat);
+  if (!opened.ok()) return Corrupt(opened.status().message());
+  internal::ByteReader& r = *opened;
   EpisodicHeader header;
   std::uint32_t op_count = 0;
   r.Get(&header.slots);

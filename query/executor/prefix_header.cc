@@ -34,14 +34,9 @@ std::vector<std::byte> EncodePrefixHeader(const PrefixHeader& h) {
 
 Result<PrefixHeader> DecodePrefixHeader(std::span<const std::byte> bytes) {
   if (bytes.size() != kBytes) return Corrupt("wrong size");
-  if (!internal::ChecksumHolds(bytes)) return Corrupt("checksum mismatch");
-  internal::ByteReader r(bytes.first(bytes.size() - 8));
-  char magic[4];
-  std::uint32_t format = 0;
-  r.GetBytes(magic, 4);
-  r.Get(&format);
-  if (std::memcmp(magic, kMagic, 4) != 0) return Corrupt("bad magic");
-  if (format != kPrefixFormat) return Corrupt("format " + std::to_string(format));
+  Result<internal::ByteReader> opened = internal::OpenAttrs(bytes, kMagic, kPrefixFormat);
+  if (!opened.ok()) return Corrupt(opened.status().message());
+  internal::ByteReader& r = *opened;
   PrefixHeader h;
   r.Get(&h.tokens);
   r.Get(&h.layers);
