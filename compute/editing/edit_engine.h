@@ -20,6 +20,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 
 #include "compute/editing/routed_generator.h"
 #include "compute/editing/side_memory.h"
@@ -75,6 +76,13 @@ class EditEngine final : public EditHandler {
   std::list<Cached> cache_;  // most recently used first
   std::size_t cached_bytes_ = 0;
   SideMemory::Encoder encoder_;
+  // The deltas of the last published state, by delta id: their entries' fingerprint and blob.
+  // Consecutive states of one memory share nearly all deltas.
+  struct PublishedDelta {
+    std::uint64_t fingerprint = 0;
+    Hash128 blob;
+  };
+  std::unordered_map<std::uint64_t, PublishedDelta> published_;
   struct IdleEngine {
     Hash128 w2_key;
     std::unique_ptr<DecodeEngine> engine;

@@ -5,29 +5,57 @@
 
 namespace engram::compute::editing {
 
+std::string StateHeader(const SideMemoryState& state) {
+  // Field by field rather than a copy of the state: the deltas are nearly all of its bytes.
+  SideMemoryState skeleton;
+  skeleton.options = state.options;
+  skeleton.model_fingerprint = state.model_fingerprint;
+  skeleton.gate_encoder = state.gate_encoder;
+  skeleton.rows = state.rows;
+  skeleton.cols = state.cols;
+  skeleton.next_edit_id = state.next_edit_id;
+  skeleton.next_shard_id = state.next_shard_id;
+  skeleton.next_memory_id = state.next_memory_id;
+  skeleton.open_shard = state.open_shard;
+  for (const Shard& shard : state.shards) {
+    skeleton.shards.push_back({shard.id, shard.mask_seed, shard.edits, {}});
+  }
+  for (const RoutedMemory& memory : state.memories) {
+    skeleton.memories.push_back(
+        {memory.id, memory.shards, memory.merged, {}, memory.threshold, memory.min_act});
+  }
+  return EncodeState(skeleton);
+}
+
+std::vector<EditPiece> EditPieces(const SideMemoryState& state) {
+  std::vector<EditPiece> edits;
+  for (const EditRecord& record : state.edits) {
+    edits.push_back({record.id, EncodeJournalOp({JournalOp::Kind::kEdit, record})});
+  }
+  std::sort(edits.begin(), edits.end(),
+            [](const EditPiece& a, const EditPiece& b) { return a.id < b.id; });
+  return edits;
+}
+
+std::vector<std::pair<std::uint64_t, const SparseDelta*>> StateDeltas(
+    const SideMemoryState& state) {
+  std::vector<std::pair<std::uint64_t, const SparseDelta*>> deltas;
+  for (const Shard& shard : state.shards) deltas.emplace_back(shard.id, &shard.delta);
+  for (const RoutedMemory& memory : state.memories) {
+    if (memory.merged) deltas.emplace_back(kMergedDeltaBase + memory.id, &memory.delta);
+  }
+  std::sort(deltas.begin(), deltas.end());
+  return deltas;
+}
+
 StatePieces SplitState(const SideMemoryState& state) {
   StatePieces pieces;
   const std::size_t numel = static_cast<std::size_t>(state.rows) * state.cols;
-  SideMemoryState skeleton = state;
-  skeleton.edits.clear();
-  skeleton.journal.clear();
-  for (Shard& shard : skeleton.shards) shard.delta = {};
-  for (RoutedMemory& memory : skeleton.memories) memory.delta = {};
-  pieces.header = EncodeState(skeleton);
-  for (const EditRecord& record : state.edits) {
-    pieces.edits.push_back({record.id, EncodeJournalOp({JournalOp::Kind::kEdit, record})});
+  pieces.header = StateHeader(state);
+  pieces.edits = EditPieces(state);
+  for (const auto& [id, delta] : StateDeltas(state)) {
+    pieces.deltas.push_back({id, DenseFromSparse(*delta, numel)});
   }
-  for (const Shard& shard : state.shards) {
-    pieces.deltas.push_back({shard.id, DenseFromSparse(shard.delta, numel)});
-  }
-  for (const RoutedMemory& memory : state.memories) {
-    if (!memory.merged) continue;
-    pieces.deltas.push_back({kMergedDeltaBase + memory.id, DenseFromSparse(memory.delta, numel)});
-  }
-  std::sort(pieces.edits.begin(), pieces.edits.end(),
-            [](const EditPiece& a, const EditPiece& b) { return a.id < b.id; });
-  std::sort(pieces.deltas.begin(), pieces.deltas.end(),
-            [](const DeltaPiece& a, const DeltaPiece& b) { return a.id < b.id; });
   return pieces;
 }
 

@@ -15,6 +15,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "compute/editing/edit_state.h"
@@ -43,6 +44,12 @@ struct StatePieces {
 };
 
 StatePieces SplitState(const SideMemoryState& state);
+
+// SplitState's parts, for a caller that keeps unchanged deltas' blobs: the header alone, the
+// edit pieces alone, and the deltas as (id, sparse delta) without making them dense.
+std::string StateHeader(const SideMemoryState& state);
+std::vector<EditPiece> EditPieces(const SideMemoryState& state);
+std::vector<std::pair<std::uint64_t, const SparseDelta*>> StateDeltas(const SideMemoryState& state);
 
 // One delta of a JoinState call: its id and its dense values (borrowed).
 struct DeltaView {

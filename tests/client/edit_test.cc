@@ -159,6 +159,10 @@ TEST(EditTest, RollbackRestoresTheSideMemoryBitForBit) {
   auto db = OpenOrDie(path);
   ASSERT_NE(db, nullptr);
   EXPECT_EQ(Greedy(*db, kDarrieux.prompt, true), routed_before);
+  // The restored header's counter would give id 2 again; ids 2 and 3 named the rolled-back
+  // edits, so the next edit gets 4.
+  EXPECT_EQ(Ok(*db, WriteEdit(kGrumpy)).U64("id"), 4u);
+  EXPECT_EQ(Greedy(*db, kGrumpy.prompt, true, 8).rfind(kGrumpy.target, 0), 0u);
 }
 
 TEST(EditTest, ForgettingAnEditEqualsNeverMakingIt) {
