@@ -3,6 +3,7 @@
 #ifndef ENGRAM_COMPUTE_SERVER_COMPUTE_SERVICE_H_
 #define ENGRAM_COMPUTE_SERVER_COMPUTE_SERVICE_H_
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -127,6 +128,13 @@ class ComputeService {
   // Registers generation `id` on `conn`; false when it must not run (a reply was sent for a
   // duplicate id, or the connection is gone).
   bool Register(std::uint64_t id, ReplySink& sink, ConnectionState& conn);
+  // For the generations that run on a worker: one streamed GenerateChunk of request `id`
+  // (`token`, its piece decoded after `previous`), and the final reply of one that started at
+  // `start`.
+  void SendChunk(ReplySink& sink, std::uint64_t id, int previous, int token) const;
+  void ReplyGenerated(ReplySink& sink, std::uint64_t id, std::vector<int> tokens,
+                      StopReason stop_reason, int prompt_tokens,
+                      std::chrono::steady_clock::time_point start, int last_prompt_token) const;
   // The final GenerateReply frame of a generation.
   std::string GenerateReplyFrame(std::uint64_t id, const GenerationOutcome& outcome,
                                  int last_prompt_token) const;

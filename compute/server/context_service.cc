@@ -158,26 +158,37 @@ void ComputeService::HandleContextGenerate(std::uint64_t id, const fb::GenerateR
   const auto start = std::chrono::steady_clock::now();
   int previous = last_prompt_token;
   auto on_token = [&](int token) {
-    if (!wire.stream()) return;
-    const std::string piece(model_.tokenizer.DecodePiece(previous, token));
+    if (wire.stream()) SendChunk(*sink, id, previous, token);
     previous = token;
-    flatbuffers::FlatBufferBuilder b(64 + piece.size());
-    const std::vector<int> tokens = {token};
-    const auto chunk = fb::CreateGenerateChunk(b, b.CreateVector(tokens), b.CreateString(piece));
-    sink->Send(protocol::FinishFrame(
-                   b, fb::CreateFrame(b, id, true, fb::Body::GenerateChunk, chunk.Union())),
-               id, /*final=*/false);
   };
   auto result =
       context_->Generate(call, blobs_, on_token, [&] { return conn->CancelRequested(id); });
   conn->Remove(id);
   if (!result.ok()) return fail(result.status());
+  ReplyGenerated(*sink, id, std::move(result->tokens), result->stop_reason, prompt_tokens, start,
+                 last_prompt_token);
+}
+
+void ComputeService::SendChunk(ReplySink& sink, std::uint64_t id, int previous, int token) const {
+  const std::string piece(model_.tokenizer.DecodePiece(previous, token));
+  flatbuffers::FlatBufferBuilder b(64 + piece.size());
+  const std::vector<int> tokens = {token};
+  const auto chunk = fb::CreateGenerateChunk(b, b.CreateVector(tokens), b.CreateString(piece));
+  sink.Send(protocol::FinishFrame(
+                b, fb::CreateFrame(b, id, true, fb::Body::GenerateChunk, chunk.Union())),
+            id, /*final=*/false);
+}
+
+void ComputeService::ReplyGenerated(ReplySink& sink, std::uint64_t id, std::vector<int> tokens,
+                                    StopReason stop_reason, int prompt_tokens,
+                                    std::chrono::steady_clock::time_point start,
+                                    int last_prompt_token) const {
   GenerationOutcome outcome;
-  outcome.tokens = std::move(result->tokens);
-  outcome.stop_reason = result->stop_reason;
+  outcome.tokens = std::move(tokens);
+  outcome.stop_reason = stop_reason;
   outcome.prompt_tokens = prompt_tokens;
   outcome.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  Reply(*sink, id, GenerateReplyFrame(id, outcome, last_prompt_token));
+  Reply(sink, id, GenerateReplyFrame(id, outcome, last_prompt_token));
 }
 
 }  // namespace engram::compute

@@ -61,25 +61,14 @@ void ComputeService::HandleEditGenerate(std::uint64_t id, const fb::GenerateRequ
   if (!Register(id, *sink, *conn)) return;
   const auto start = std::chrono::steady_clock::now();
   auto on_token = [&](int previous, int token) {
-    if (!wire.stream()) return;
-    const std::string piece(model_.tokenizer.DecodePiece(previous, token));
-    flatbuffers::FlatBufferBuilder b(64 + piece.size());
-    const std::vector<int> tokens = {token};
-    const auto chunk = fb::CreateGenerateChunk(b, b.CreateVector(tokens), b.CreateString(piece));
-    sink->Send(protocol::FinishFrame(
-                   b, fb::CreateFrame(b, id, true, fb::Body::GenerateChunk, chunk.Union())),
-               id, /*final=*/false);
+    if (wire.stream()) SendChunk(*sink, id, previous, token);
   };
   auto result =
       edit_->Generate(ref, std::move(request), on_token, [&] { return conn->CancelRequested(id); });
   conn->Remove(id);
   if (!result.ok()) return fail(result.status());
-  GenerationOutcome outcome;
-  outcome.tokens = std::move(result->tokens);
-  outcome.stop_reason = result->stop_reason;
-  outcome.prompt_tokens = prompt_tokens;
-  outcome.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  Reply(*sink, id, GenerateReplyFrame(id, outcome, last_prompt_token));
+  ReplyGenerated(*sink, id, std::move(result->tokens), result->stop_reason, prompt_tokens, start,
+                 last_prompt_token);
 }
 
 }  // namespace engram::compute

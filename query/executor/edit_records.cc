@@ -26,10 +26,11 @@ std::string AttrsText(const std::vector<std::byte>& attrs) {
 
 // The request with the state `view` names (key only, or complete).
 template <typename Call>
-auto WithState(ComputeLink& link, const EditView& view, const Call& call)
+auto WithState(ComputeLink& link, EditView& view, const Call& call)
     -> decltype(call(view.Spec(false))) {
   bool complete = false;
   for (int round = 0; round < kRounds; ++round) {
+    if (complete) ENGRAM_RETURN_IF_ERROR(view.LoadPieces());
     auto result = call(view.Spec(complete));
     if (!result.ok()) return result.status();
     switch (result->need) {
@@ -81,43 +82,49 @@ Result<EditHeader> DecodeEditHeader(std::span<const std::byte> bytes) {
 
 Result<EditView> EditView::Load(const storage::ReadTxn& read, const storage::Tenant& tenant,
                                 std::string memory, storage::Version as_of,
-                                const storage::WriteBatch* batch) {
-  EditView view;
+                                const storage::WriteBatch* batch, bool with_pieces) {
+  EditView view(tenant);
   view.read_ = &read;
   view.batch_ = batch;
   view.memory_ = std::move(memory);
-  std::map<std::uint64_t, storage::Record> states, edits, deltas;
-  const std::pair<RecordKind, std::map<std::uint64_t, storage::Record>*> kinds[] = {
-      {RecordKind::kEditState, &states},
-      {RecordKind::kEditEntry, &edits},
-      {RecordKind::kEditDelta, &deltas}};
-  for (const auto& [kind, into] : kinds) {
-    ENGRAM_ASSIGN_OR_RETURN(std::vector<storage::Record> records,
-                            read.List(tenant, view.memory_, kind, as_of));
-    for (storage::Record& record : records) (*into)[record.key.id] = std::move(record);
-  }
-  std::set<std::pair<RecordKind, std::uint64_t>> pending;
-  if (batch != nullptr) {
-    for (const auto& [key, change] : batch->pending()) {
-      if (key.memory != view.memory_) continue;
-      for (const auto& [kind, into] : kinds) {
-        if (key.kind != kind) continue;
-        if (change.tombstone) {
-          into->erase(key.id);
-        } else {
-          (*into)[key.id] = change.record;
-          pending.insert({kind, key.id});
-        }
-      }
-    }
-  }
+  view.as_of_ = as_of;
+  std::map<std::uint64_t, storage::Record> states;
+  ENGRAM_RETURN_IF_ERROR(view.ReadKind(RecordKind::kEditState, states, nullptr));
   if (auto it = states.find(kEditHeaderId); it != states.end()) {
     ENGRAM_ASSIGN_OR_RETURN(EditHeader header, DecodeEditHeader(it->second.attrs));
     view.header_ = std::move(header);
   }
+  if (with_pieces) ENGRAM_RETURN_IF_ERROR(view.LoadPieces());
+  return view;
+}
+
+Status EditView::ReadKind(RecordKind kind, std::map<std::uint64_t, storage::Record>& into,
+                          std::set<std::uint64_t>* pending) const {
+  ENGRAM_ASSIGN_OR_RETURN(std::vector<storage::Record> records,
+                          read_->List(tenant_, memory_, kind, as_of_));
+  for (storage::Record& record : records) into[record.key.id] = std::move(record);
+  if (batch_ == nullptr) return Status::Ok();
+  for (const auto& [key, change] : batch_->pending()) {
+    if (key.memory != memory_ || key.kind != kind) continue;
+    if (change.tombstone) {
+      into.erase(key.id);
+    } else {
+      into[key.id] = change.record;
+      if (pending != nullptr) pending->insert(key.id);
+    }
+  }
+  return Status::Ok();
+}
+
+Status EditView::LoadPieces() {
+  if (pieces_loaded_) return Status::Ok();
+  std::map<std::uint64_t, storage::Record> edits, deltas;
+  std::set<std::uint64_t> pending_edits, pending_deltas;
+  ENGRAM_RETURN_IF_ERROR(ReadKind(RecordKind::kEditEntry, edits, &pending_edits));
+  ENGRAM_RETURN_IF_ERROR(ReadKind(RecordKind::kEditDelta, deltas, &pending_deltas));
   for (auto& [id, record] : edits) {
-    view.edits_[id] = EditEntry{std::move(record.text), AttrsText(record.attrs),
-                                pending.count({RecordKind::kEditEntry, id}) > 0};
+    edits_[id] =
+        EditEntry{std::move(record.text), AttrsText(record.attrs), pending_edits.count(id) > 0};
   }
   for (auto& [id, record] : deltas) {
     if (record.tensors.size() != 1 || record.tensors[0].name != "delta" ||
@@ -125,14 +132,14 @@ Result<EditView> EditView::Load(const storage::ReadTxn& read, const storage::Ten
       return Status::Error(ErrorCode::kCorrupt,
                            "edit delta " + std::to_string(id) + " does not hold its tensor");
     }
-    view.deltas_[id] =
-        EditDelta{std::move(record.tensors[0]), pending.count({RecordKind::kEditDelta, id}) > 0};
+    deltas_[id] = EditDelta{std::move(record.tensors[0]), pending_deltas.count(id) > 0};
   }
-  if (!view.header_ && (!view.edits_.empty() || !view.deltas_.empty())) {
+  if (!header_ && (!edits_.empty() || !deltas_.empty())) {
     return Status::Error(ErrorCode::kCorrupt,
-                         "memory '" + view.memory_ + "' has edit records but no header");
+                         "memory '" + memory_ + "' has edit records but no header");
   }
-  return view;
+  pieces_loaded_ = true;
+  return Status::Ok();
 }
 
 protocol::EditStateSpec EditView::Spec(bool complete) const {
@@ -164,7 +171,7 @@ Status EditView::PutBlobs(ComputeLink& link, const std::vector<Hash128>& missing
   return Status::Ok();
 }
 
-Result<protocol::EditApplyResult> ApplyEdit(ComputeLink& link, const EditView& view,
+Result<protocol::EditApplyResult> ApplyEdit(ComputeLink& link, EditView& view,
                                             protocol::EditApplyParams params) {
   if (!view.exists()) return link.EditApply(params);
   return WithState(link, view, [&](protocol::EditStateSpec spec) {
@@ -173,7 +180,7 @@ Result<protocol::EditApplyResult> ApplyEdit(ComputeLink& link, const EditView& v
   });
 }
 
-Result<protocol::EditRouteResult> RouteEdits(ComputeLink& link, const EditView& view,
+Result<protocol::EditRouteResult> RouteEdits(ComputeLink& link, EditView& view,
                                              const std::string& prompt, std::uint32_t top_k) {
   return WithState(link, view, [&](const protocol::EditStateSpec& spec) {
     return link.EditRoute(spec, prompt, top_k);

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <vector>
@@ -48,26 +49,37 @@ struct EditDelta {
 
 class EditView {
  public:
-  // Errors: those of the store reads, CORRUPT (a malformed header, a delta record without its
-  // tensor, pieces without a header).
+  // The header, and with `with_pieces` every live edit and delta (else LoadPieces reads them
+  // when needed: a route or generation usually finds its state cached by key, and listing a
+  // thousand edits' records costs milliseconds). Errors: those of the store reads, CORRUPT (a
+  // malformed header, a delta record without its tensor, pieces without a header).
   static Result<EditView> Load(const storage::ReadTxn& read, const storage::Tenant& tenant,
                                std::string memory, storage::Version as_of,
-                               const storage::WriteBatch* batch);
+                               const storage::WriteBatch* batch, bool with_pieces = true);
+  Status LoadPieces();
 
   bool exists() const { return header_.has_value(); }
   const EditHeader& header() const { return *header_; }
   const std::string& memory() const { return memory_; }
+  // Live edits and deltas; empty until the pieces are loaded.
   const std::map<std::uint64_t, EditEntry>& edits() const { return edits_; }
   const std::map<std::uint64_t, EditDelta>& deltas() const { return deltas_; }
 
-  // The state for the co-process: the key alone, or (complete) every piece.
+  // The state for the co-process: the key alone, or (complete; the pieces loaded) every piece.
   protocol::EditStateSpec Spec(bool complete) const;
   // Sends the delta blobs among `missing` to the co-process's blob cache.
   Status PutBlobs(ComputeLink& link, const std::vector<Hash128>& missing) const;
 
  private:
-  EditView() = default;
+  explicit EditView(storage::Tenant tenant) : tenant_(std::move(tenant)) {}
+  // The records of `kind` as of as_of_ with the batch over them; `pending` gets the ids the
+  // batch holds.
+  Status ReadKind(storage::RecordKind kind, std::map<std::uint64_t, storage::Record>& into,
+                  std::set<std::uint64_t>* pending) const;
 
+  storage::Tenant tenant_;
+  storage::Version as_of_ = 0;
+  bool pieces_loaded_ = false;
   const storage::ReadTxn* read_ = nullptr;
   const storage::WriteBatch* batch_ = nullptr;
   std::string memory_;
@@ -79,10 +91,10 @@ class EditView {
 // Applies `params` (its state filled in from `view` when the view exists) in the co-process,
 // sending the complete state and blobs when it asks. Errors: those of the calls; COMPUTE when
 // the co-process keeps asking.
-Result<protocol::EditApplyResult> ApplyEdit(ComputeLink& link, const EditView& view,
+Result<protocol::EditApplyResult> ApplyEdit(ComputeLink& link, EditView& view,
                                             protocol::EditApplyParams params);
 // Routes `prompt` through `view`'s state (which must exist), likewise.
-Result<protocol::EditRouteResult> RouteEdits(ComputeLink& link, const EditView& view,
+Result<protocol::EditRouteResult> RouteEdits(ComputeLink& link, EditView& view,
                                              const std::string& prompt, std::uint32_t top_k);
 
 }  // namespace engram::query::internal

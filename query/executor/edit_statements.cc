@@ -37,9 +37,9 @@ Status RequireText(const Text& text, std::string_view what) {
 }  // namespace
 
 Result<internal::EditView> Executor::LoadEdits(const storage::ReadTxn& read,
-                                               const std::string& memory) const {
+                                               const std::string& memory, bool with_pieces) const {
   return EditView::Load(read, options_.tenant, memory, StateVersion(),
-                        txn_ ? &txn_->batch : nullptr);
+                        txn_ ? &txn_->batch : nullptr, with_pieces);
 }
 
 Result<std::vector<RecordKey>> Executor::PutEditState(ComputeLink& link, const EditView& view,
@@ -135,11 +135,12 @@ Result<StatementResult> Executor::ReadEdits(const ReadEditsStatement& statement,
   ENGRAM_ASSIGN_OR_RETURN(storage::ReadTxn read, Read());
   ENGRAM_ASSIGN_OR_RETURN(MemorySettings settings, BoundMemory(read, statement.memory, *link));
   (void)settings;
-  ENGRAM_ASSIGN_OR_RETURN(EditView view, LoadEdits(read, statement.memory.value));
+  ENGRAM_ASSIGN_OR_RETURN(EditView view,
+                          LoadEdits(read, statement.memory.value, /*with_pieces=*/false));
   StatementResult result = internal::Named("READ EDITS");
   result.has_rows = true;
   result.columns = {"id", "prompt", "target", "score", "threshold", "similarity", "routed"};
-  if (!view.exists() || view.edits().empty()) return result;
+  if (!view.exists()) return result;
   const std::uint32_t top =
       statement.top ? static_cast<std::uint32_t>(statement.top->value) : kDefaultEditsTop;
   Result<protocol::EditRouteResult> routed =
@@ -200,8 +201,8 @@ Result<Executor::EditRecall> Executor::RecallEdits(ComputeLink& link,
   for (const Name& memory : memories) {
     ENGRAM_ASSIGN_OR_RETURN(MemorySettings settings, BoundMemory(read, memory, link));
     (void)settings;
-    ENGRAM_ASSIGN_OR_RETURN(EditView view, LoadEdits(read, memory.value));
-    if (!view.exists() || view.edits().empty()) continue;
+    ENGRAM_ASSIGN_OR_RETURN(EditView view, LoadEdits(read, memory.value, /*with_pieces=*/false));
+    if (!view.exists()) continue;
     recall.any = true;
     // Routed once, on the prompt; the decision holds for every generated token.
     Result<protocol::EditRouteResult> routed = internal::RouteEdits(link, view, prompt, 0);

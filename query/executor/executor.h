@@ -238,8 +238,8 @@ class Executor {
   Result<protocol::PrefixRef> RecallPrefix(ComputeLink& link, const Name& memory,
                                            std::optional<Count> id, const ModelInfo& model) const;
   // edit_statements.cc
-  Result<internal::EditView> LoadEdits(const storage::ReadTxn& read,
-                                       const std::string& memory) const;
+  Result<internal::EditView> LoadEdits(const storage::ReadTxn& read, const std::string& memory,
+                                       bool with_pieces = true) const;
   Result<StatementResult> WriteEdit(const WriteEditStatement& write, std::string_view text,
                                     std::size_t position);
   Result<StatementResult> ReadEdits(const ReadEditsStatement& statement, std::size_t position);

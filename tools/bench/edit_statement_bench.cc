@@ -142,16 +142,7 @@ Fixture& Shared() {
 
 template <typename Statement>
 void TimeEach(benchmark::State& state, const std::string& name, Statement statement) {
-  std::vector<double> micros;
-  std::size_t i = 0;
-  for (auto _ : state) {
-    const auto t0 = std::chrono::steady_clock::now();
-    statement(i++);
-    const auto t1 = std::chrono::steady_clock::now();
-    state.SetIterationTime(std::chrono::duration<double>(t1 - t0).count());
-    micros.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
-  }
-  ReportPercentiles(state, std::move(micros), name);
+  TimeEachStatement(state, name, NoPrepare, statement);
 }
 
 void Must(Database& db, const std::string& statement) {
@@ -159,15 +150,12 @@ void Must(Database& db, const std::string& statement) {
 }
 
 void BM_ShowMemories(benchmark::State& state) {
-  Database& db = *Shared().db;
-  TimeEach(state, "SHOW MEMORIES", [&](std::size_t) { Must(db, "SHOW MEMORIES"); });
+  TimeShowMemories(state, *Shared().db);
 }
 BENCHMARK(BM_ShowMemories)->UseManualTime()->Unit(benchmark::kMicrosecond);
 
 void BM_GenerateMax1(benchmark::State& state) {
-  Database& db = *Shared().db;
-  TimeEach(state, "GENERATE MAX 1",
-           [&](std::size_t) { Must(db, "GENERATE 'x' MAX 1 TEMPERATURE 0"); });
+  TimeGenerateMax1(state, *Shared().db);
 }
 BENCHMARK(BM_GenerateMax1)->UseManualTime()->Unit(benchmark::kMicrosecond);
 

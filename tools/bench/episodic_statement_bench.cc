@@ -66,39 +66,13 @@ Fixture& Shared() {
   return *fixture;
 }
 
-// Runs `prepare(i)` (untimed) then `statement(i)` (timed: manual time) once per iteration, and
-// reports p50/p99 in microseconds; the p50 is kept for the ratios under `name`.
-template <typename Prepare, typename Statement>
-void TimeEachStatement(benchmark::State& state, const std::string& name, Prepare prepare,
-                       Statement statement) {
-  std::vector<double> micros;
-  std::size_t i = 0;
-  for (auto _ : state) {
-    prepare(i);
-    const auto t0 = std::chrono::steady_clock::now();
-    statement(i++);
-    const auto t1 = std::chrono::steady_clock::now();
-    state.SetIterationTime(std::chrono::duration<double>(t1 - t0).count());
-    micros.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
-  }
-  ReportPercentiles(state, std::move(micros), name);
-}
-
-void NoPrepare(std::size_t) {}
-
 void BM_ShowMemories(benchmark::State& state) {
-  Database& db = *Shared().db;
-  TimeEachStatement(state, "SHOW MEMORIES", NoPrepare, [&](std::size_t) {
-    if (auto r = RunOne(db, "SHOW MEMORIES"); !r.ok()) Die(r.status());
-  });
+  TimeShowMemories(state, *Shared().db);
 }
 BENCHMARK(BM_ShowMemories)->UseManualTime()->Unit(benchmark::kMicrosecond);
 
 void BM_GenerateMax1(benchmark::State& state) {
-  Database& db = *Shared().db;
-  TimeEachStatement(state, "GENERATE MAX 1", NoPrepare, [&](std::size_t) {
-    if (auto r = RunOne(db, "GENERATE 'x' MAX 1 TEMPERATURE 0"); !r.ok()) Die(r.status());
-  });
+  TimeGenerateMax1(state, *Shared().db);
 }
 BENCHMARK(BM_GenerateMax1)->UseManualTime()->Unit(benchmark::kMicrosecond);
 

@@ -56,4 +56,22 @@ int RunStatementBenchmarks(int argc, char** argv, const std::function<void()>& r
   return 0;
 }
 
+namespace {
+void RunOrDie(Database& db, const char* statement) {
+  auto results = db.Execute(statement);
+  if (results.size() != 1) Die(InternalError(std::string("not one result: ") + statement));
+  if (!results[0].ok()) Die(results[0].status());
+}
+}  // namespace
+
+void TimeShowMemories(benchmark::State& state, Database& db) {
+  TimeEachStatement(state, "SHOW MEMORIES", NoPrepare,
+                    [&](std::size_t) { RunOrDie(db, "SHOW MEMORIES"); });
+}
+
+void TimeGenerateMax1(benchmark::State& state, Database& db) {
+  TimeEachStatement(state, "GENERATE MAX 1", NoPrepare,
+                    [&](std::size_t) { RunOrDie(db, "GENERATE 'x' MAX 1 TEMPERATURE 0"); });
+}
+
 }  // namespace engram::tools

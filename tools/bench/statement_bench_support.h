@@ -7,6 +7,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -33,6 +34,31 @@ std::map<std::string, double>& P50s();
 // p50 under `name`.
 void ReportPercentiles(benchmark::State& state, std::vector<double> micros,
                        const std::string& name);
+
+// Runs `prepare(i)` (untimed) then `statement(i)` (timed: manual time) once per iteration, and
+// reports p50/p99 in microseconds; the p50 is kept for the ratios under `name`.
+template <typename Prepare, typename Statement>
+void TimeEachStatement(benchmark::State& state, const std::string& name, Prepare prepare,
+                       Statement statement) {
+  std::vector<double> micros;
+  std::size_t i = 0;
+  for (auto _ : state) {
+    prepare(i);
+    const auto t0 = std::chrono::steady_clock::now();
+    statement(i++);
+    const auto t1 = std::chrono::steady_clock::now();
+    state.SetIterationTime(std::chrono::duration<double>(t1 - t0).count());
+    micros.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
+  }
+  ReportPercentiles(state, std::move(micros), name);
+}
+inline void NoPrepare(std::size_t) {}
+
+// The baselines the statement benchmarks report ratios against, timed as above: SHOW MEMORIES
+// (no model, a read transaction; kept as "SHOW MEMORIES") and GENERATE 'x' MAX 1 TEMPERATURE 0
+// (one co-process round trip with one decode step; "GENERATE MAX 1").
+void TimeShowMemories(benchmark::State& state, Database& db);
+void TimeGenerateMax1(benchmark::State& state, Database& db);
 
 // Runs the registered benchmarks, then `report` (the ratios), then closes `database` (stopping
 // the co-process) and removes its directory. Returns main's exit code.
