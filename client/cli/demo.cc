@@ -104,6 +104,23 @@ constexpr DemoStep kDemo[] = {
      "FORGET agent ID 1"},
     {"Vinson Massif is no longer in the memory.",
      "READ agent 'Which continent is Vinson Massif in?' TOP 2"},
+    {"The model has its own idea of Danielle Darrieux's mother tongue.",
+     "GENERATE 'The mother tongue of Danielle Darrieux is' MAX 8 TEMPERATURE 0"},
+    {"Edit it (WISE): a side copy of one FFN matrix is trained for this prompt, in well under a "
+     "second; the model itself stays as it was.",
+     "WRITE agent EDIT 'The mother tongue of Danielle Darrieux is' -> ' English'"},
+    {"USING agent: the router sends the prompt to the edit, and the model says it.",
+     "GENERATE 'The mother tongue of Danielle Darrieux is' USING agent MAX 8 TEMPERATURE 0"},
+    {"The router's view of a paraphrase: the edit, its activation score against its threshold, "
+     "and the prompt's similarity to the edited one.",
+     "READ agent EDITS 'Danielle Darrieux speaks the language' TOP 1"},
+    {"An unrelated prompt again.", "GENERATE 'Once upon a time' MAX 20 TEMPERATURE 0"},
+    {"Not routed to any edit, so USING changes nothing: the same text, token for token.",
+     "GENERATE 'Once upon a time' USING agent MAX 20 TEMPERATURE 0", std::nullopt,
+     Check::kSameTextAsPrevious},
+    {"Forget the edit: the side memory is as if it had never been made.", "FORGET agent EDIT ID 1"},
+    {"Back to the model's own answer.",
+     "GENERATE 'The mother tongue of Danielle Darrieux is' USING agent MAX 8 TEMPERATURE 0"},
 };
 
 std::string TextOf(const Result<StatementResult>& result) {

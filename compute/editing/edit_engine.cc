@@ -296,8 +296,8 @@ Result<GenerationResult> EditEngine::Generate(const protocol::GenerateEditRef& e
     std::lock_guard lock(mutex_);
     Cached* cached = Find(edit.state);
     if (cached == nullptr) {
-      return ComputeError("the edit state " + edit.state.ToHex() +
-                          " is no longer cached in the co-process; route the prompt again");
+      return NotFoundError("the edit state " + edit.state.ToHex() +
+                           " is no longer cached in the co-process; route the prompt again");
     }
     ENGRAM_ASSIGN_OR_RETURN(w2, cached->memory->EffectiveW2(edit.memory));
     layer = cached->memory->options().layer;

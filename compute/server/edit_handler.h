@@ -30,7 +30,8 @@ class EditHandler {
                                                   std::string_view prompt, std::uint32_t top_k,
                                                   BlobCache& blobs) = 0;
   // Generates `request` on the model whose side memory is `edit.memory` of the cached state
-  // `edit.state` (COMPUTE when that state is no longer cached: route again). `on_token` sees
+  // `edit.state` (NOTFOUND when that state is no longer cached, or has no such memory: route
+  // again). `on_token` sees
   // (previous, token) for each new token; `cancelled` is polled between steps.
   virtual Result<GenerationResult> Generate(const protocol::GenerateEditRef& edit,
                                             GenerationRequest request,

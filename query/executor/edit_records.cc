@@ -47,8 +47,13 @@ auto WithState(ComputeLink& link, EditView& view, const Call& call)
     }
     break;
   }
+  std::uint64_t bytes = 0;
+  for (const auto& [id, delta] : view.deltas()) bytes += delta.tensor.nbytes;
   return Status::Error(ErrorCode::kCompute,
-                       "the co-process could not load the edits of memory '" + view.memory() + "'");
+                       "the co-process could not load the edits of memory '" + view.memory() +
+                           "': it kept asking for their " + std::to_string(view.deltas().size()) +
+                           " deltas (" + std::to_string(bytes >> 10) +
+                           " KiB); is its blob cache (serve --blob-cache) smaller than that?");
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // edit memories of GENERATE … USING (§5.9): the side-memory edits of WISE (docs/editing.md). The
 // training and routing run in the co-process; this file keeps the records of docs/format.md
 // §14.
+#include <optional>
 #include <set>
 
 #include "query/executor/executor.h"
@@ -198,12 +199,15 @@ Result<Executor::EditRecall> Executor::RecallEdits(ComputeLink& link,
   EditRecall recall;
   ENGRAM_ASSIGN_OR_RETURN(storage::ReadTxn read, Read());
   float best_key = -2.0f;
+  std::optional<EditView> chosen;  // the view of the routed memory
+  bool chosen_last = false;        // it was the last memory routed
   for (const Name& memory : memories) {
     ENGRAM_ASSIGN_OR_RETURN(MemorySettings settings, BoundMemory(read, memory, link));
     (void)settings;
     ENGRAM_ASSIGN_OR_RETURN(EditView view, LoadEdits(read, memory.value, /*with_pieces=*/false));
     if (!view.exists()) continue;
     recall.any = true;
+    chosen_last = false;
     // Routed once, on the prompt; the decision holds for every generated token.
     Result<protocol::EditRouteResult> routed = internal::RouteEdits(link, view, prompt, 0);
     if (!routed.ok()) return At(routed.status(), "GENERATE USING", memory.position);
@@ -213,7 +217,15 @@ Result<Executor::EditRecall> Executor::RecallEdits(ComputeLink& link,
       best_key = routed->scores.front().key;
       recall.edit = protocol::GenerateEditRef{view.header().key, routed->memory};
       recall.routed_edit = routed->scores.front().edit;
+      chosen.emplace(std::move(view));
+      chosen_last = true;
     }
+  }
+  // The states routed after the chosen one may have pushed it out of the co-process's cache:
+  // touch it again so that the generation finds it.
+  if (chosen && !chosen_last) {
+    Result<protocol::EditRouteResult> touched = internal::RouteEdits(link, *chosen, prompt, 0);
+    if (!touched.ok()) return At(touched.status(), "GENERATE USING", memories.front().position);
   }
   return recall;
 }

@@ -143,6 +143,15 @@ Result<StatementResult> Executor::Generate(const GenerateStatement& generate, st
     return hooks.cancel == nullptr || !hooks.cancel->load();
   };
   Result<GenerateResult> generated = compute.Generate(params, on_chunk);
+  if (!generated.ok() && generated.status().code() == ErrorCode::kNotFound && params.edit &&
+      streamed == 0) {
+    // The routed state left the co-process's cache between the route and the generation (an
+    // edit of the same memory by another session moved it to a new key, or it was evicted):
+    // route again, once, on the state the store holds now.
+    ENGRAM_ASSIGN_OR_RETURN(edits, RecallEdits(compute, generate.memories, generate.prompt.value));
+    params.edit = edits->edit;
+    generated = compute.Generate(params, on_chunk);
+  }
   if (!generated.ok()) return at(generated.status());
   // After a cancel the tokens already under way arrive in the final reply only: pass them on
   // too, so that what on_text saw is always the result's text.

@@ -355,6 +355,10 @@ TEST(CliDemo, RunsTheTourAndCleansUp) {
                                 "engram> READ agent",
                                 "USING agent",
                                 "engram> FORGET agent ID 1;\n",
+                                "engram> WRITE agent EDIT",
+                                " English",
+                                "engram> READ agent EDITS",
+                                "engram> FORGET agent EDIT ID 1;\n",
                                 "Tour done: all"}) {
     EXPECT_NE(run.out.find(statement), std::string::npos) << statement << "\n" << run.out;
   }

@@ -205,6 +205,36 @@ TEST(EditTest, ForgettingAnEditEqualsNeverMakingIt) {
   EXPECT_EQ(a.deltas[1].second, b.deltas[1].second);
 }
 
+// With a co-process cache that holds one side memory, every statement on the other memory
+// rebuilds its state from the store (the light form misses, then the pieces are sent), and a
+// generation over two memories still finds the routed one.
+TEST(EditTest, StatesEvictedFromTheCoProcessAreRebuiltFromTheStore) {
+  TempDir dir;
+  DatabaseOptions options = testing::TestOptions();
+  options.compute_args.push_back("--edit-cache");
+  options.compute_args.push_back("0");
+  auto db = OpenOrDie(dir.path() + "/db", options);
+  ASSERT_NE(db, nullptr);
+  Ok(*db, "CREATE MEMORY a");
+  Ok(*db, "CREATE MEMORY b");
+  Ok(*db, "WRITE a EDIT " + Quote(kDarrieux.prompt) + " -> " + Quote(kDarrieux.target));
+  Ok(*db, "WRITE b EDIT " + Quote(kElbonia.prompt) + " -> " + Quote(kElbonia.target));
+  Ok(*db, "WRITE a EDIT " + Quote(kGrumpy.prompt) + " -> " + Quote(kGrumpy.target));
+  for (int round = 0; round < 2; ++round) {
+    for (const Edit& e : {kDarrieux, kElbonia, kGrumpy}) {
+      const StatementResult r =
+          Ok(*db, "GENERATE " + Quote(e.prompt) + " USING a, b MAX 8 TEMPERATURE 0");
+      EXPECT_EQ(Text(r).rfind(e.target, 0), 0u) << e.prompt << ": " << Text(r);
+    }
+    EXPECT_EQ(Ok(*db, "READ b EDITS " + Quote(kElbonia.prompt) + " TOP 1").rows.size(), 1u);
+    EXPECT_EQ(Ok(*db, "READ a EDITS " + Quote(kGrumpy.prompt) + " TOP 2").rows.size(), 2u);
+  }
+  Ok(*db, "FORGET a EDIT ID 1");
+  EXPECT_EQ(
+      Greedy(*db, kDarrieux.prompt, false, 8),
+      Text(Ok(*db, "GENERATE " + Quote(kDarrieux.prompt) + " USING a, b MAX 8 TEMPERATURE 0")));
+}
+
 TEST(EditTest, PurgeDeletesTheEditsTextAndDelta) {
   TempDir dir;
   const std::string path = dir.path() + "/db";
