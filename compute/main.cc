@@ -18,7 +18,7 @@ constexpr const char kUsage[] =
     "  serve     --listen unix:PATH|tcp://HOST:PORT [--model M] [--device cpu|cuda[:N]]\n"
     "            [--max-slots N] [--max-frame BYTES] [--blob-cache BYTES]\n"
     "            [--max-connections N] [--parent-fd FD] [--episodic-dir DIR]\n"
-    "            [--episodic-cache BYTES]\n"
+    "            [--episodic-cache BYTES] [--edit-cache BYTES]\n"
     "            serve the compute protocol (docs/protocol.md); with --parent-fd, exit\n"
     "            when that pipe reaches end of file (the spawning process is gone)\n"
     "  info      [--model M]                print the model, its fingerprint, engine, device\n"

@@ -1,6 +1,6 @@
 // The executor on a real LMDB store: every statement it runs, its JSON, errors with codes and
-// positions, transactions (atomicity, ABORT, CONFLICT), tenants, and the statements whose
-// mechanisms are not built failing without touching the store.
+// positions, transactions (atomicity, ABORT, CONFLICT), tenants, and the statements that need
+// the model failing cleanly, without touching the store, when there is no co-process.
 #include "query/executor/executor.h"
 
 #include <gtest/gtest.h>
