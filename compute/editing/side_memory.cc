@@ -5,6 +5,7 @@
 #include <c10/core/InferenceMode.h>
 
 #include <algorithm>
+#include <cmath>
 #include <unordered_map>
 
 #include "compute/editing/edit_inputs.h"
@@ -28,15 +29,22 @@ struct SideMemory::Impl {
   // Each live edit's prompt activations and gate code (functions of the prompt: never stale).
   // (the prompt's, then its truncations'.)
   std::unordered_map<std::uint64_t, std::vector<PromptActivations>> prompt_cache;
-  std::unordered_map<std::uint64_t, episodic::SparseCode> code_cache;
+  // An edit prompt's gate code and its norm (the norm once, not at every route).
+  struct EditKey {
+    episodic::SparseCode code;
+    double norm = 0;
+  };
+  std::unordered_map<std::uint64_t, EditKey> code_cache;
   SideMemory::Encoder encoder;  // set when the gate is the text code
 
   bool gated() const { return state.options.gate != RouteGate::kNone; }
 
-  const episodic::SparseCode& EditCode(const EditRecord& record) {
+  const EditKey& EditCode(const EditRecord& record) {
     auto it = code_cache.find(record.id);
     if (it == code_cache.end()) {
-      it = code_cache.emplace(record.id, encoder->Encode(record.request.prompt)).first;
+      EditKey key{encoder->Encode(record.request.prompt), 0};
+      key.norm = std::sqrt(episodic::Dot(key.code, key.code));
+      it = code_cache.emplace(record.id, std::move(key)).first;
     }
     return it->second;
   }
@@ -349,7 +357,7 @@ struct SideMemory::Impl {
   // (Invalidate), in O(edits + shards + memories).
   struct RouteEntry {
     const SparseDelta* delta = nullptr;
-    std::vector<std::pair<std::uint64_t, const episodic::SparseCode*>> keys;
+    std::vector<std::pair<std::uint64_t, const EditKey*>> keys;
   };
   std::vector<RouteEntry> route_index;
   bool index_valid = false;
@@ -382,6 +390,11 @@ struct SideMemory::Impl {
   struct PromptView {
     PromptActivations acts;
     episodic::SparseCode code;
+    // The code scattered into a dense array (up to its largest index) and its norm: the cosine
+    // with each of a thousand edit codes is then one gather per edit entry, and it sums the
+    // same products in the same order as episodic::Cosine, so the keys are bit for bit its.
+    std::vector<double> dense;
+    double norm = 0;
   };
   // The last prompt's view is kept: a READ … EDITS routes and then scores the same prompt, and
   // neither the activations below the side memory nor the code depend on the edits.
@@ -393,13 +406,32 @@ struct SideMemory::Impl {
     auto acts = Activations(prompt_tokens);
     if (!acts.ok()) return acts.status();
     PromptView view{std::move(acts).value(), {}};
-    if (gated()) view.code = PromptCode(prompt_tokens);
+    if (gated()) {
+      view.code = PromptCode(prompt_tokens);
+      view.norm = std::sqrt(episodic::Dot(view.code, view.code));
+      if (!view.code.index.empty()) view.dense.assign(view.code.index.back() + 1, 0.0);
+      for (std::size_t k = 0; k < view.code.index.size(); ++k) {
+        view.dense[view.code.index[k]] = view.code.value[k];
+      }
+    }
     last_view_tokens.assign(prompt_tokens.begin(), prompt_tokens.end());
     last_view = view;
     return view;
   }
   std::vector<int> last_view_tokens;
   std::optional<PromptView> last_view;
+
+  // episodic::Cosine(view.code, key.code), from the view's dense code and the stored norms.
+  static double KeyCosine(const PromptView& view, const EditKey& key) {
+    if (!(view.norm > 0 && key.norm > 0)) return 0.0;
+    double dot = 0;
+    const std::size_t n = view.dense.size();
+    for (std::size_t k = 0; k < key.code.index.size(); ++k) {
+      const std::uint32_t i = key.code.index[k];
+      if (i < n) dot += view.dense[i] * key.code.value[k];
+    }
+    return dot / (view.norm * key.norm);
+  }
 
   // Memory i's scores: the key (with the gate) and, when `with_delta`, Δ.
   MemoryScore Score(const PromptView& view, std::size_t i, bool with_delta) {
@@ -409,8 +441,8 @@ struct SideMemory::Impl {
     score.threshold = state.memories[i].threshold;
     if (gated()) {
       score.key = -2.0f;
-      for (const auto& [id, edit_code] : entry.keys) {
-        const auto similarity = static_cast<float>(episodic::Cosine(view.code, *edit_code));
+      for (const auto& [id, edit_key] : entry.keys) {
+        const auto similarity = static_cast<float>(KeyCosine(view, *edit_key));
         if (similarity > score.key) {
           score.key = similarity;
           score.nearest_edit = id;
