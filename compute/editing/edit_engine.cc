@@ -19,10 +19,11 @@ using protocol::EditNeed;
 // Engines with a routed memory's w2 kept for the next generation routed to it (~1 MiB each).
 constexpr std::size_t kIdleEngines = 8;
 
-// What a cached memory costs: its deltas held sparse (index + value per entry) and its
-// records; a fixed part for the rest (context set, tables).
-std::size_t MemoryBytes(const SideMemoryState& state) {
-  std::size_t bytes = 256 * 1024;
+// What a cached memory costs: `base` (its own copy of the model's weights for the training
+// graph, the original w2 and its context set), its deltas held sparse (index + value per
+// entry) and its records.
+std::size_t MemoryBytes(const SideMemoryState& state, std::size_t base) {
+  std::size_t bytes = base;
   for (const Shard& shard : state.shards) bytes += shard.delta.size() * 8 + 64;
   for (const RoutedMemory& memory : state.memories) bytes += memory.delta.size() * 8 + 64;
   for (const EditRecord& edit : state.edits) {
@@ -42,10 +43,13 @@ std::vector<std::uint64_t> EditsOf(const SideMemoryState& state, const RoutedMem
   return edits;
 }
 
-// XXH3-64 of a sparse delta's indices and values.
+// Published deltas remembered for reuse (~64 bytes each).
+constexpr std::size_t kMaxPublished = 1 << 18;
+
+// XXH3-64 of a sparse delta's indices and values (seeded with its entry count).
 std::uint64_t DeltaFingerprint(const SparseDelta& delta) {
   XXH3_state_t* state = XXH3_createState();
-  XXH3_64bits_reset(state);
+  XXH3_64bits_reset_withSeed(state, delta.index.size());
   XXH3_64bits_update(state, delta.index.data(), delta.index.size() * sizeof(std::uint32_t));
   XXH3_64bits_update(state, delta.value.data(), delta.value.size() * sizeof(float));
   const std::uint64_t h = XXH3_64bits_digest(state);
@@ -56,7 +60,11 @@ std::uint64_t DeltaFingerprint(const SparseDelta& delta) {
 }  // namespace
 
 EditEngine::EditEngine(const ModelBundle& model, std::size_t cache_bytes, std::string encoder_dir)
-    : model_(model), cache_bytes_(cache_bytes), encoder_dir_(std::move(encoder_dir)) {}
+    : model_(model),
+      cache_bytes_(cache_bytes),
+      base_bytes_(static_cast<std::size_t>(model.config().ParameterCount()) * sizeof(float) +
+                  256 * 1024),
+      encoder_dir_(std::move(encoder_dir)) {}
 
 EditEngine::~EditEngine() = default;
 
@@ -90,9 +98,13 @@ void EditEngine::Drop(const Hash128& key) {
 }
 
 void EditEngine::Insert(Hash128 key, std::unique_ptr<SideMemory> memory) {
-  const std::size_t bytes = MemoryBytes(memory->state());
+  const std::size_t bytes = MemoryBytes(memory->state(), base_bytes_);
   cache_.push_front(Cached{key, std::move(memory), bytes});
   cached_bytes_ += bytes;
+  Trim();
+}
+
+void EditEngine::Trim() {
   // The newest entry stays even over budget: the request that made it is about to use it.
   while (cache_.size() > 1 && cached_bytes_ > cache_bytes_) {
     cached_bytes_ -= cache_.back().bytes;
@@ -148,25 +160,24 @@ Result<protocol::EditStateSpec> EditEngine::Publish(const SideMemory& memory, Bl
   spec.complete = true;
   spec.header = StateHeader(state);
   for (EditPiece& edit : EditPieces(state)) spec.edits.push_back({edit.id, std::move(edit.bytes)});
-  std::unordered_map<std::uint64_t, PublishedDelta> published;
   for (const auto& [id, delta] : StateDeltas(state)) {
-    // A delta published before with the same entries has the same blob: skip making it dense,
-    // hashing and caching it again (at 1,000 edits that was ~90 % of an edit's overhead).
-    const std::uint64_t fingerprint = DeltaFingerprint(*delta);
-    auto known = published_.find(id);
+    // A delta published before (by any memory) with the same id and entries has the same
+    // blob: skip making it dense, hashing and caching it again (at 1,000 edits that was ~90 %
+    // of an edit's overhead).
+    const std::pair<std::uint64_t, std::uint64_t> key(id, DeltaFingerprint(*delta));
+    auto known = published_.find(key);
     Hash128 blob;
-    if (known != published_.end() && known->second.fingerprint == fingerprint &&
-        blobs.Has(known->second.blob)) {
-      blob = known->second.blob;
+    if (known != published_.end() && blobs.Has(known->second)) {
+      blob = known->second;
     } else {
       const std::vector<float> dense = DenseFromSparse(*delta, numel);
       const auto* data = reinterpret_cast<const std::uint8_t*>(dense.data());
       ENGRAM_ASSIGN_OR_RETURN(blob, blobs.Put({data, dense.size() * sizeof(float)}, std::nullopt));
+      if (published_.size() >= kMaxPublished) published_.clear();  // a bound, not an LRU
+      published_[key] = blob;
     }
-    published.emplace(id, PublishedDelta{fingerprint, blob});
     spec.deltas.push_back({id, blob});
   }
-  published_ = std::move(published);
   spec.key = protocol::EditStateKey(spec);
   return spec;
 }
@@ -189,14 +200,22 @@ Result<protocol::EditApplyResult> EditEngine::Apply(const protocol::EditApplyPar
     ENGRAM_ASSIGN_OR_RETURN(fresh, SideMemory::Create(model_, options, encoder));
     memory = fresh.get();
   }
+  // A failed edit or forget normally changes nothing, but one whose merge failed after the
+  // edit went in (the journal grew) would leave the cached memory unlike its key: drop it (the
+  // next request rebuilds the state from the store).
+  const std::size_t journal = memory->state().journal.size();
+  auto failed = [&](const Status& status) {
+    if (!fresh && memory->state().journal.size() != journal) Drop(params.state->key);
+    return status;
+  };
   if (params.forget != 0) {
-    ENGRAM_RETURN_IF_ERROR(memory->Forget(params.forget));
+    if (Status s = memory->Forget(params.forget); !s.ok()) return failed(s);
   } else {
-    ENGRAM_ASSIGN_OR_RETURN(EditRecord record,
-                            memory->Edit({params.prompt, params.target}, params.edit_id));
-    result.edit = record.id;
-    result.iterations = record.iterations;
-    result.loss = record.loss;
+    Result<EditRecord> record = memory->Edit({params.prompt, params.target}, params.edit_id);
+    if (!record.ok()) return failed(record.status());
+    result.edit = record->id;
+    result.iterations = record->iterations;
+    result.loss = record->loss;
   }
   // From here the memory is the new state: publish it, then file it under its new key. If
   // publishing fails, the cached memory no longer is the state its key names: drop it (the
@@ -210,11 +229,15 @@ Result<protocol::EditApplyResult> EditEngine::Apply(const protocol::EditApplyPar
   if (fresh) {
     Insert(result.state.key, std::move(fresh));
   } else {
+    // Another entry may already hold the new state (the same edit again after an ABORT, or
+    // another memory with the same pieces): keep this one.
+    if (!(result.state.key == params.state->key)) Drop(result.state.key);
     Cached* cached = Find(params.state->key);
     cached->key = result.state.key;
     cached_bytes_ -= cached->bytes;
-    cached->bytes = MemoryBytes(memory->state());
+    cached->bytes = MemoryBytes(memory->state(), base_bytes_);
     cached_bytes_ += cached->bytes;
+    Trim();
   }
   return result;
 }

@@ -17,6 +17,7 @@
 
 #include <cstddef>
 #include <list>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -31,7 +32,8 @@ namespace engram::compute::editing {
 
 class EditEngine final : public EditHandler {
  public:
-  // `cache_bytes`: the side memories kept (each about 86 KiB per shard, sparse). The text
+  // `cache_bytes`: the side memories kept (each its own copy of the model's weights, ~1 MiB
+  // for stories260K, plus about 86 KiB per shard, sparse). The text
   // gate's encoder tables are loaded from `encoder_dir` at the first request that needs them.
   EditEngine(const ModelBundle& model, std::size_t cache_bytes, std::string encoder_dir);
   ~EditEngine() override;
@@ -58,6 +60,7 @@ class EditEngine final : public EditHandler {
   Cached* Find(const Hash128& key);
   void Insert(Hash128 key, std::unique_ptr<SideMemory> memory);
   void Drop(const Hash128& key);
+  void Trim();
   // The complete state of `memory` (its deltas put into `blobs`).
   Result<protocol::EditStateSpec> Publish(const SideMemory& memory, BlobCache& blobs);
   Result<SideMemory::Encoder> Encoder();
@@ -71,18 +74,15 @@ class EditEngine final : public EditHandler {
 
   const ModelBundle& model_;
   std::size_t cache_bytes_;
+  std::size_t base_bytes_;  // a memory's fixed cost (MemoryBytes)
   std::string encoder_dir_;
   std::mutex mutex_;
   std::list<Cached> cache_;  // most recently used first
   std::size_t cached_bytes_ = 0;
   SideMemory::Encoder encoder_;
-  // The deltas of the last published state, by delta id: their entries' fingerprint and blob.
-  // Consecutive states of one memory share nearly all deltas.
-  struct PublishedDelta {
-    std::uint64_t fingerprint = 0;
-    Hash128 blob;
-  };
-  std::unordered_map<std::uint64_t, PublishedDelta> published_;
+  // Blobs of published deltas by (delta id, fingerprint of its entries): consecutive states of
+  // a memory share nearly all deltas. Bounded (cleared when full).
+  std::map<std::pair<std::uint64_t, std::uint64_t>, Hash128> published_;
   struct IdleEngine {
     Hash128 w2_key;
     std::unique_ptr<DecodeEngine> engine;

@@ -94,7 +94,7 @@ Result<EditView> EditView::Load(const storage::ReadTxn& read, const storage::Ten
   view.memory_ = std::move(memory);
   view.as_of_ = as_of;
   std::map<std::uint64_t, storage::Record> states;
-  ENGRAM_RETURN_IF_ERROR(view.ReadKind(RecordKind::kEditState, states, nullptr));
+  ENGRAM_RETURN_IF_ERROR(view.ReadKind(RecordKind::kEditState, states, nullptr, nullptr));
   if (auto it = states.find(kEditHeaderId); it != states.end()) {
     ENGRAM_ASSIGN_OR_RETURN(EditHeader header, DecodeEditHeader(it->second.attrs));
     view.header_ = std::move(header);
@@ -104,10 +104,13 @@ Result<EditView> EditView::Load(const storage::ReadTxn& read, const storage::Ten
 }
 
 Status EditView::ReadKind(RecordKind kind, std::map<std::uint64_t, storage::Record>& into,
-                          std::set<std::uint64_t>* pending) const {
+                          std::set<std::uint64_t>* pending, std::set<std::uint64_t>* stored) const {
   ENGRAM_ASSIGN_OR_RETURN(std::vector<storage::Record> records,
                           read_->List(tenant_, memory_, kind, as_of_));
-  for (storage::Record& record : records) into[record.key.id] = std::move(record);
+  for (storage::Record& record : records) {
+    if (stored != nullptr) stored->insert(record.key.id);
+    into[record.key.id] = std::move(record);
+  }
   if (batch_ == nullptr) return Status::Ok();
   for (const auto& [key, change] : batch_->pending()) {
     if (key.memory != memory_ || key.kind != kind) continue;
@@ -124,12 +127,12 @@ Status EditView::ReadKind(RecordKind kind, std::map<std::uint64_t, storage::Reco
 Status EditView::LoadPieces() {
   if (pieces_loaded_) return Status::Ok();
   std::map<std::uint64_t, storage::Record> edits, deltas;
-  std::set<std::uint64_t> pending_edits, pending_deltas;
-  ENGRAM_RETURN_IF_ERROR(ReadKind(RecordKind::kEditEntry, edits, &pending_edits));
-  ENGRAM_RETURN_IF_ERROR(ReadKind(RecordKind::kEditDelta, deltas, &pending_deltas));
+  std::set<std::uint64_t> pending_edits, pending_deltas, stored_edits, stored_deltas;
+  ENGRAM_RETURN_IF_ERROR(ReadKind(RecordKind::kEditEntry, edits, &pending_edits, &stored_edits));
+  ENGRAM_RETURN_IF_ERROR(ReadKind(RecordKind::kEditDelta, deltas, &pending_deltas, &stored_deltas));
   for (auto& [id, record] : edits) {
-    edits_[id] =
-        EditEntry{std::move(record.text), AttrsText(record.attrs), pending_edits.count(id) > 0};
+    edits_[id] = EditEntry{std::move(record.text), AttrsText(record.attrs),
+                           pending_edits.count(id) > 0, stored_edits.count(id) > 0};
   }
   for (auto& [id, record] : deltas) {
     if (record.tensors.size() != 1 || record.tensors[0].name != "delta" ||
@@ -137,7 +140,8 @@ Status EditView::LoadPieces() {
       return Status::Error(ErrorCode::kCorrupt,
                            "edit delta " + std::to_string(id) + " does not hold its tensor");
     }
-    deltas_[id] = EditDelta{std::move(record.tensors[0]), pending_deltas.count(id) > 0};
+    deltas_[id] = EditDelta{std::move(record.tensors[0]), pending_deltas.count(id) > 0,
+                            stored_deltas.count(id) > 0};
   }
   if (!header_ && (!edits_.empty() || !deltas_.empty())) {
     return Status::Error(ErrorCode::kCorrupt,

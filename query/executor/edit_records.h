@@ -37,14 +37,16 @@ std::vector<std::byte> EncodeEditHeader(const EditHeader& header);
 Result<EditHeader> DecodeEditHeader(std::span<const std::byte> bytes);
 
 struct EditEntry {
-  std::string prompt;  // the record's text
-  std::string bytes;   // the record's attrs: the edit as the co-process encodes it
-  bool pending = false;
+  std::string prompt;    // the record's text
+  std::string bytes;     // the record's attrs: the edit as the co-process encodes it
+  bool pending = false;  // the open transaction's batch holds a change of it
+  bool stored = false;   // the store holds it live (else it exists only in the batch)
 };
 
 struct EditDelta {
   storage::TensorRef tensor;  // "delta", F32 [dim, hidden_dim]
   bool pending = false;
+  bool stored = false;
 };
 
 class EditView {
@@ -73,9 +75,9 @@ class EditView {
  private:
   explicit EditView(storage::Tenant tenant) : tenant_(std::move(tenant)) {}
   // The records of `kind` as of as_of_ with the batch over them; `pending` gets the ids the
-  // batch holds.
+  // batch holds, `stored` those the store holds live.
   Status ReadKind(storage::RecordKind kind, std::map<std::uint64_t, storage::Record>& into,
-                  std::set<std::uint64_t>* pending) const;
+                  std::set<std::uint64_t>* pending, std::set<std::uint64_t>* stored) const;
 
   storage::Tenant tenant_;
   storage::Version as_of_ = 0;

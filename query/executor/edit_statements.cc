@@ -81,13 +81,26 @@ Result<std::vector<RecordKey>> Executor::PutEditState(ComputeLink& link, const E
     ENGRAM_RETURN_IF_ERROR(
         batch.Put(RecordKey{memory, RecordKind::kEditDelta, delta.id}, std::move(data)));
   }
+  // Pieces the new state lacks: a stored record gets a tombstone; one that exists only in the
+  // open transaction's batch is dropped from it (there is nothing in the store to delete).
+  auto remove = [&](const RecordKey& key, bool stored) -> Status {
+    if (!stored) {
+      batch.Erase(key);
+      return Status::Ok();
+    }
+    gone.push_back(key);
+    return batch.Tombstone(key);
+  };
   for (const auto& [id, entry] : view.edits()) {
-    if (!edits.count(id)) gone.push_back(RecordKey{memory, RecordKind::kEditEntry, id});
+    if (!edits.count(id)) {
+      ENGRAM_RETURN_IF_ERROR(remove(RecordKey{memory, RecordKind::kEditEntry, id}, entry.stored));
+    }
   }
   for (const auto& [id, delta] : view.deltas()) {
-    if (!deltas.count(id)) gone.push_back(RecordKey{memory, RecordKind::kEditDelta, id});
+    if (!deltas.count(id)) {
+      ENGRAM_RETURN_IF_ERROR(remove(RecordKey{memory, RecordKind::kEditDelta, id}, delta.stored));
+    }
   }
-  for (const RecordKey& key : gone) ENGRAM_RETURN_IF_ERROR(batch.Tombstone(key));
   ENGRAM_RETURN_IF_ERROR(
       batch.Put(RecordKey{memory, RecordKind::kEditState, internal::kEditHeaderId},
                 AttrsRecord(internal::EncodeEditHeader({state.key, state.header}))));
@@ -147,6 +160,9 @@ Result<StatementResult> Executor::ReadEdits(const ReadEditsStatement& statement,
   Result<protocol::EditRouteResult> routed =
       internal::RouteEdits(*link, view, statement.query.value, top);
   if (!routed.ok()) return At(routed.status(), "READ EDITS", position);
+  // The co-process returns every edit of the routed memory (with edit_save_freq > 1 a memory
+  // holds several), beyond TOP if need be; TOP caps the rows.
+  if (routed->scores.size() > top) routed->scores.resize(top);
   for (protocol::EditScore& score : routed->scores) {
     result.rows.push_back({Value(score.edit), Value(std::move(score.prompt)),
                            Value(std::move(score.target)), Value(static_cast<double>(score.score)),
@@ -201,6 +217,7 @@ Result<Executor::EditRecall> Executor::RecallEdits(ComputeLink& link,
   float best_key = -2.0f;
   std::optional<EditView> chosen;  // the view of the routed memory
   bool chosen_last = false;        // it was the last memory routed
+  std::size_t chosen_position = 0;
   for (const Name& memory : memories) {
     ENGRAM_ASSIGN_OR_RETURN(MemorySettings settings, BoundMemory(read, memory, link));
     (void)settings;
@@ -219,13 +236,14 @@ Result<Executor::EditRecall> Executor::RecallEdits(ComputeLink& link,
       recall.routed_edit = routed->scores.front().edit;
       chosen.emplace(std::move(view));
       chosen_last = true;
+      chosen_position = memory.position;
     }
   }
   // The states routed after the chosen one may have pushed it out of the co-process's cache:
   // touch it again so that the generation finds it.
   if (chosen && !chosen_last) {
     Result<protocol::EditRouteResult> touched = internal::RouteEdits(link, *chosen, prompt, 0);
-    if (!touched.ok()) return At(touched.status(), "GENERATE USING", memories.front().position);
+    if (!touched.ok()) return At(touched.status(), "GENERATE USING", chosen_position);
   }
   return recall;
 }

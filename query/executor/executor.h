@@ -246,8 +246,8 @@ class Executor {
   Result<StatementResult> ForgetEdit(const ForgetEditStatement& forget, std::string_view text,
                                      std::size_t position);
   // Puts into `batch` the records of the co-process's new `state` that differ from `view`'s
-  // (new_edit's text is `new_prompt`), tombstones those it no longer has, and returns their
-  // keys.
+  // (new_edit's text is `new_prompt`), tombstones the stored records it no longer has (and
+  // drops those that exist only in the open transaction), and returns the tombstoned keys.
   Result<std::vector<storage::RecordKey>> PutEditState(
       ComputeLink& link, const internal::EditView& view, const protocol::EditStateSpec& state,
       std::uint64_t new_edit, const std::string& new_prompt, storage::WriteBatch& batch) const;

@@ -1,5 +1,6 @@
 #include "query/executor/memory_options.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -144,6 +145,29 @@ std::string OptionValueToJson(const OptionValue& value) {
   return std::visit(Visitor{}, value);
 }
 
+// edit_merge_freq must be a multiple of edit_save_freq (merges group whole shards): refused at
+// CREATE, at the option written last of the two, rather than at the memory's every edit.
+Status CheckEditShards(const std::vector<Option>& options) {
+  std::int64_t save = kEditDefaults.save_freq, merge = kEditDefaults.merge_freq;
+  std::size_t position = 0;
+  for (const Option& option : options) {
+    const auto* value = std::get_if<std::int64_t>(&option.value.value);
+    if (value == nullptr) continue;
+    if (option.key.value == "edit_save_freq") save = *value;
+    if (option.key.value == "edit_merge_freq") merge = *value;
+    if (option.key.value == "edit_save_freq" || option.key.value == "edit_merge_freq") {
+      position = std::max(position, option.value.position);
+    }
+  }
+  if (merge > 0 && save > 0 && merge % save != 0) {
+    return SyntaxError("edit_merge_freq " + std::to_string(merge) +
+                           " is not a multiple of edit_save_freq " + std::to_string(save) +
+                           " (a merge groups whole shards)",
+                       static_cast<std::int64_t>(position));
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<std::vector<ResolvedOption>> ResolveMemoryOptions(const std::vector<Option>& options) {
@@ -159,6 +183,7 @@ Result<std::vector<ResolvedOption>> ResolveMemoryOptions(const std::vector<Optio
     }
     ENGRAM_RETURN_IF_ERROR(CheckValue(*spec, option));
   }
+  ENGRAM_RETURN_IF_ERROR(CheckEditShards(options));
   std::vector<ResolvedOption> resolved;
   for (const OptionSpec& spec : kOptionTable) {
     OptionValue value = DefaultValue(spec);
