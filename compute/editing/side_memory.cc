@@ -10,6 +10,7 @@
 
 #include "compute/editing/edit_inputs.h"
 #include "compute/editing/edit_trainer.h"
+#include "compute/editing/gate_key.h"
 #include "compute/editing/llama_graph.h"
 #include "compute/editing/ties_merge.h"
 #include "compute/editing/torch_support.h"
@@ -29,22 +30,15 @@ struct SideMemory::Impl {
   // Each live edit's prompt activations and gate code (functions of the prompt: never stale).
   // (the prompt's, then its truncations'.)
   std::unordered_map<std::uint64_t, std::vector<PromptActivations>> prompt_cache;
-  // An edit prompt's gate code and its norm (the norm once, not at every route).
-  struct EditKey {
-    episodic::SparseCode code;
-    double norm = 0;
-  };
-  std::unordered_map<std::uint64_t, EditKey> code_cache;
-  SideMemory::Encoder encoder;  // set when the gate is the text code
+  std::unordered_map<std::uint64_t, EditKey> code_cache;  // gate_key.h
+  SideMemory::Encoder encoder;                            // set when the gate is the text code
 
   bool gated() const { return state.options.gate != RouteGate::kNone; }
 
   const EditKey& EditCode(const EditRecord& record) {
     auto it = code_cache.find(record.id);
     if (it == code_cache.end()) {
-      EditKey key{encoder->Encode(record.request.prompt), 0};
-      key.norm = std::sqrt(episodic::Dot(key.code, key.code));
-      it = code_cache.emplace(record.id, std::move(key)).first;
+      it = code_cache.emplace(record.id, MakeEditKey(encoder->Encode(record.request.prompt))).first;
     }
     return it->second;
   }
@@ -389,13 +383,9 @@ struct SideMemory::Impl {
   // A prompt's inputs to routing: its activations and (with the gate) its code.
   struct PromptView {
     PromptActivations acts;
-    episodic::SparseCode code;
-    // The code scattered into a dense array (up to its largest index) and its norm: the cosine
-    // with each of a thousand edit codes is then one gather per edit entry, and it sums the
-    // same products in the same order as episodic::Cosine, so the keys are bit for bit its.
-    std::vector<double> dense;
-    double norm = 0;
+    PromptKey key;  // with the gate
   };
+
   // The last prompt's view is kept: a READ … EDITS routes and then scores the same prompt, and
   // neither the activations below the side memory nor the code depend on the edits.
   Result<PromptView> View(std::span<const int> prompt_tokens) {
@@ -406,32 +396,13 @@ struct SideMemory::Impl {
     auto acts = Activations(prompt_tokens);
     if (!acts.ok()) return acts.status();
     PromptView view{std::move(acts).value(), {}};
-    if (gated()) {
-      view.code = PromptCode(prompt_tokens);
-      view.norm = std::sqrt(episodic::Dot(view.code, view.code));
-      if (!view.code.index.empty()) view.dense.assign(view.code.index.back() + 1, 0.0);
-      for (std::size_t k = 0; k < view.code.index.size(); ++k) {
-        view.dense[view.code.index[k]] = view.code.value[k];
-      }
-    }
+    if (gated()) view.key = MakePromptKey(PromptCode(prompt_tokens));
     last_view_tokens.assign(prompt_tokens.begin(), prompt_tokens.end());
     last_view = view;
     return view;
   }
   std::vector<int> last_view_tokens;
   std::optional<PromptView> last_view;
-
-  // episodic::Cosine(view.code, key.code), from the view's dense code and the stored norms.
-  static double KeyCosine(const PromptView& view, const EditKey& key) {
-    if (!(view.norm > 0 && key.norm > 0)) return 0.0;
-    double dot = 0;
-    const std::size_t n = view.dense.size();
-    for (std::size_t k = 0; k < key.code.index.size(); ++k) {
-      const std::uint32_t i = key.code.index[k];
-      if (i < n) dot += view.dense[i] * key.code.value[k];
-    }
-    return dot / (view.norm * key.norm);
-  }
 
   // Memory i's scores: the key (with the gate) and, when `with_delta`, Δ.
   MemoryScore Score(const PromptView& view, std::size_t i, bool with_delta) {
@@ -442,7 +413,7 @@ struct SideMemory::Impl {
     if (gated()) {
       score.key = -2.0f;
       for (const auto& [id, edit_key] : entry.keys) {
-        const auto similarity = static_cast<float>(KeyCosine(view, *edit_key));
+        const auto similarity = static_cast<float>(KeyCosine(view.key, *edit_key));
         if (similarity > score.key) {
           score.key = similarity;
           score.nearest_edit = id;

@@ -4,9 +4,11 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <random>
 
 #include "compute/editing/edit_pieces.h"
 #include "compute/editing/edit_state.h"
+#include "compute/editing/gate_key.h"
 #include "compute/editing/sparse_delta.h"
 #include "compute/editing/ties_merge.h"
 #include "compute/protocol/edit_wire.h"
@@ -243,6 +245,28 @@ TEST(EditPiecesTest, TheStateKeyCoversEveryPiece) {
   changed = spec;
   changed.header.back() ^= 1;
   EXPECT_NE(protocol::EditStateKey(changed), key);
+}
+
+// The gate's prepared cosine is episodic::Cosine to the bit (routing decisions and READ EDITS'
+// similarities do not depend on which one computed them).
+TEST(GateKeyTest, KeyCosineIsEpisodicCosineBitForBit) {
+  std::mt19937_64 rng(7);
+  auto code = [&](std::size_t n) {
+    episodic::SparseCode c;
+    std::uint32_t index = 0;
+    for (std::size_t k = 0; k < n; ++k) {
+      index += 1 + static_cast<std::uint32_t>(rng() % 40);
+      c.index.push_back(index);
+      c.value.push_back(std::uniform_real_distribution<double>(-1, 1)(rng));
+    }
+    return c;
+  };
+  for (int trial = 0; trial < 200; ++trial) {
+    const episodic::SparseCode a = code(rng() % 60), b = code(rng() % 60);
+    const double expected = episodic::Cosine(a, b);
+    EXPECT_EQ(KeyCosine(MakePromptKey(a), MakeEditKey(b)), expected) << trial;
+  }
+  EXPECT_EQ(KeyCosine(MakePromptKey({}), MakeEditKey(code(5))), 0.0);
 }
 
 }  // namespace
