@@ -339,6 +339,17 @@ Result<std::vector<RefInfo>> ReadTxn::ListRefs(const Tenant& tenant,
   return out;
 }
 
+Result<std::vector<PurgedRecord>> ReadTxn::PurgedSince(const Tenant& tenant,
+                                                       std::string_view memory,
+                                                       Version as_of) const {
+  if (as_of > head_) {
+    return Status::Error(ErrorCode::kNotFound, "version " + std::to_string(as_of) +
+                                                   " does not exist yet (head is " +
+                                                   std::to_string(head_) + ")");
+  }
+  return storage::PurgedSince(impl_->txn, impl_->dbi(), tenant, memory, as_of, head_);
+}
+
 Result<std::vector<AuditInfo>> ReadTxn::Audit(const Tenant& tenant) const {
   std::vector<AuditInfo> out;
   ENGRAM_RETURN_IF_ERROR(ScanPrefix(

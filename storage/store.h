@@ -120,6 +120,14 @@ class ReadTxn {
   Result<std::vector<RefInfo>> ListRefs(const Tenant& tenant,
                                         std::optional<std::string_view> scope) const;
 
+  // Records of `memory` that existed at version `as_of` (live or tombstoned there) and have
+  // been purged since, with the version of the purge that deleted them, in key order: what a
+  // rollback to `as_of` cannot bring back. Costs a walk of the memory's commits after `as_of`
+  // (and, for a purged record changed after `as_of` before its purge, back from `as_of` to its
+  // last change). Errors: NOTFOUND (as_of beyond head), CORRUPT (a malformed commit log).
+  Result<std::vector<PurgedRecord>> PurgedSince(const Tenant& tenant, std::string_view memory,
+                                                Version as_of) const;
+
   // The tenant's PURGE markers, oldest first.
   Result<std::vector<AuditInfo>> Audit(const Tenant& tenant) const;
 

@@ -108,6 +108,11 @@ Status CheckReadable(const lmdb::Txn& txn, const Dbis& dbi, const Tenant& tenant
 Result<std::set<RecordKey>> ChangedBetween(const lmdb::Txn& txn, const Dbis& dbi,
                                            const Tenant& tenant, std::string_view memory,
                                            Version from, Version to);
+// Records of `memory` that existed at `version` (live or tombstoned) and were purged by a
+// commit in (version, head], from the commit log. (purge_trace.cc)
+Result<std::vector<PurgedRecord>> PurgedSince(const lmdb::Txn& txn, const Dbis& dbi,
+                                              const Tenant& tenant, std::string_view memory,
+                                              Version version, Version head);
 // Names of the tenant's memories that have any history.
 Result<std::vector<std::string>> MemoriesWithHistory(const lmdb::Txn& txn, const Dbis& dbi,
                                                      const Tenant& tenant);

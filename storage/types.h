@@ -170,6 +170,14 @@ struct AuditInfo {
   std::uint64_t blobs_deleted = 0;
 };
 
+// A record purged after some version v, as it was at v (ReadTxn::PurgedSince).
+struct PurgedRecord {
+  RecordKey key;
+  Version purged_at = 0;      // the first purge commit after v that deleted it
+  bool live_then = false;     // live at v (else a tombstone at v)
+  bool existed_then = false;  // had a version at or before v (only such records are reported)
+};
+
 // One line of a DIFF between two versions of a memory.
 enum class DiffChange : std::uint8_t { kAdded = 1, kChanged = 2, kRemoved = 3 };
 std::string_view DiffChangeName(DiffChange change);

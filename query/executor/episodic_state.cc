@@ -133,6 +133,14 @@ Result<std::vector<EpisodicEntry>> EpisodicView::LiveEntries() const {
 }
 
 Result<EpisodicStateSpec> EpisodicView::Spec(bool complete) const {
+  // An older version's journal may name a fact purged since (a rollback refuses to restore
+  // such a version; a purge racing the rollback can still leave one).
+  auto PurgedError = [&](std::uint64_t id) {
+    return Status::Error(ErrorCode::kNotFound,
+                         "fact " + std::to_string(id) + " of memory '" + memory_ +
+                             "' was purged: this version of the memory's episodic state can no "
+                             "longer be rebuilt");
+  };
   EpisodicStateSpec spec;
   spec.memory_uid = UidHex(header_->uid);
   spec.settings = SettingsOf(*header_);
@@ -156,13 +164,13 @@ Result<EpisodicStateSpec> EpisodicView::Spec(bool complete) const {
       if (!have.insert(op.ids[i]).second) continue;
       ENGRAM_ASSIGN_OR_RETURN(std::optional<storage::Record> record,
                               read_->Get(tenant_, EntryKey(memory_, op.ids[i]), op.versions[i]));
-      if (!record) {
-        return Status::Error(ErrorCode::kNotFound,
-                             "fact " + std::to_string(op.ids[i]) + " of memory '" + memory_ +
-                                 "' was purged: this version of the memory's episodic state "
-                                 "can no longer be rebuilt");
-      }
+      if (!record) return PurgedError(op.ids[i]);
       spec.texts.push_back(EpisodicText{op.ids[i], std::move(record->text)});
+    }
+  }
+  for (const EpisodicJournalOp& op : header_->ops) {
+    for (std::uint64_t id : op.ids) {
+      if (have.count(id) == 0) return PurgedError(id);
     }
   }
   return spec;

@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "query/executor/executor.h"
+#include "query/executor/rollback_guard.h"
 #include "query/executor/statement_helpers.h"
 
 namespace engram::query {
@@ -108,7 +109,19 @@ Result<StatementResult> Executor::Rollback(const RollbackStatement& rollback,
   auto resolve = [&]() -> Result<storage::Version> {
     ENGRAM_ASSIGN_OR_RETURN(storage::ReadTxn read, Read());
     if (rollback.memory) ENGRAM_RETURN_IF_ERROR(RequireHistory(read, *rollback.memory));
-    return ResolvePoint(read, memory, rollback.target);
+    ENGRAM_ASSIGN_OR_RETURN(storage::Version target, ResolvePoint(read, memory, rollback.target));
+    // Refused, changing nothing, when a purge since left a state that cannot be rebuilt. (A
+    // purge committed between this check and the rollback is not caught: the memory would then
+    // fail with NOTFOUND when used, as before the check existed.)
+    std::vector<std::string> scope{memory};
+    if (memory.empty()) {
+      ENGRAM_ASSIGN_OR_RETURN(scope, read.ListMemories(options_.tenant, target));
+    }
+    for (const std::string& name : scope) {
+      Status restorable = internal::CheckRollbackRestorable(read, options_.tenant, name, target);
+      if (!restorable.ok()) return At(restorable, rollback.target.position);
+    }
+    return target;
   };
   ENGRAM_ASSIGN_OR_RETURN(storage::Version target, resolve());
   ENGRAM_ASSIGN_OR_RETURN(storage::Version version,

@@ -187,6 +187,13 @@ TEST(ContextTest, RollbackAndForgetRestoreReadsExactly) {
   // FORGET by id, with PURGE: nothing is left to read.
   Ok(*db, "FORGET book CONTEXT ID 1 PURGE");
   EXPECT_TRUE(Ok(*db, query).rows.empty());
+  // A context memory's state is its live blocks: a rollback to the snapshot is allowed and
+  // restores what remains of it (the purged write does not come back).
+  const StatementResult rolled = Ok(*db, "ROLLBACK book TO s");
+  EXPECT_EQ(Field(rolled, "records"), 1u);  // the header
+  EXPECT_TRUE(Ok(*db, query).rows.empty());
+  Ok(*db, "WRITE book CONTEXT " + Quote(kPassage));
+  EXPECT_FALSE(Ok(*db, query).rows.empty());
 }
 
 TEST(ContextTest, BadInputFailsClearlyAndChangesNothing) {

@@ -212,6 +212,51 @@ TEST(Purge, WholeMemory) {
   EXPECT_EQ(store->Stat()->blobs, 0u);
 }
 
+// What each purged record was at an older version, read from the commit log.
+TEST(Purge, PurgedSinceTellsWhatARollbackCannotRestore) {
+  TempDir dir;
+  auto store = OpenOrDie(dir.path());
+  auto tombstone = [&](const RecordKey& key) {
+    WriteBatch batch(kAlice);
+    ASSERT_TRUE(batch.Tombstone(key).ok());
+    ASSERT_TRUE(store->Commit(batch, "FORGET").ok());
+  };
+  const Version v1 = PutOne(*store, kAlice, Entry(1), FloatRecord("live at v2", {1}));
+  PutOne(*store, kAlice, Entry(2), FloatRecord("forgotten before v2", {2}));
+  tombstone(Entry(2));
+  PutOne(*store, kAlice, kState, FloatRecord("header", {3}));
+  const Version v2 = PutOne(*store, kAlice, Entry(4), FloatRecord("changed, then purged", {4}));
+  PutOne(*store, kAlice, Entry(4), FloatRecord("changed", {5}));
+  PutOne(*store, kAlice, Entry(5), FloatRecord("born after v2", {6}));
+  tombstone(Entry(1));
+  ASSERT_TRUE(store->Purge(kAlice, "agent", {Entry(1), Entry(2)}).ok());
+  const Version purge2 = *store->Purge(kAlice, "agent", {Entry(4), Entry(5)});
+  const Version purge1 = purge2 - 1;
+
+  auto txn = store->BeginRead();
+  ASSERT_TRUE(txn.ok());
+  auto at_v2 = txn->PurgedSince(kAlice, "agent", v2);
+  ASSERT_TRUE(at_v2.ok()) << at_v2.status().ToString();
+  ASSERT_EQ(at_v2->size(), 3u);  // entry 5 did not exist at v2
+  EXPECT_EQ((*at_v2)[0].key, Entry(1));
+  EXPECT_EQ((*at_v2)[0].purged_at, purge1);
+  EXPECT_TRUE((*at_v2)[0].live_then);  // tombstoned after v2: found forwards
+  EXPECT_EQ((*at_v2)[1].key, Entry(2));
+  EXPECT_FALSE((*at_v2)[1].live_then);  // a tombstone at v2: found backwards
+  EXPECT_TRUE((*at_v2)[1].existed_then);
+  EXPECT_EQ((*at_v2)[2].key, Entry(4));
+  EXPECT_EQ((*at_v2)[2].purged_at, purge2);
+  EXPECT_TRUE((*at_v2)[2].live_then);  // changed after v2, live at v2
+
+  auto at_v1 = txn->PurgedSince(kAlice, "agent", v1);
+  ASSERT_TRUE(at_v1.ok());
+  ASSERT_EQ(at_v1->size(), 1u);
+  EXPECT_EQ((*at_v1)[0].key, Entry(1));
+  EXPECT_TRUE(txn->PurgedSince(kAlice, "agent", purge2)->empty());
+  EXPECT_TRUE(txn->PurgedSince(kAlice, "other", v1)->empty());
+  EXPECT_EQ(txn->PurgedSince(kAlice, "agent", purge2 + 1).status().code(), ErrorCode::kNotFound);
+}
+
 TEST(Retention, GcKeepsLatestWindowAndSnapshots) {
   TempDir dir;
   auto store = OpenOrDie(dir.path());

@@ -1,0 +1,107 @@
+// PurgedSince: which records a rollback to an older version can no longer restore. A purge
+// deletes every version of a record, so what the record was at version v is read from the
+// commit log (each commit lists the keys it changed and how), not from the records.
+#include <map>
+
+#include "storage/codec.h"
+#include "storage/keys.h"
+#include "storage/store_impl.h"
+
+namespace engram::storage {
+namespace {
+
+// Calls fn(version, commit) for the commits in memory_log of `memory` with versions in
+// [from, to], ascending, or descending with `backwards`; fn returns false to stop.
+template <typename Fn>
+Status WalkMemoryLog(const lmdb::Txn& txn, const Dbis& dbi, const Tenant& tenant,
+                     std::string_view memory, Version from, Version to, bool backwards, Fn&& fn) {
+  if (to < from) return Status::Ok();
+  ENGRAM_ASSIGN_OR_RETURN(lmdb::Cursor cursor, lmdb::Cursor::Open(txn, dbi.memory_log));
+  const std::string prefix = keys::MemoryPrefix(tenant, memory);
+  bool more = false;
+  if (backwards) {
+    // The last entry <= to: seek past it, then step back.
+    ENGRAM_ASSIGN_OR_RETURN(bool after, cursor.Seek(keys::MemoryLogKey(tenant, memory, to + 1)));
+    ENGRAM_ASSIGN_OR_RETURN(more, after ? cursor.Prev() : cursor.Last());
+  } else {
+    ENGRAM_ASSIGN_OR_RETURN(more, cursor.Seek(keys::MemoryLogKey(tenant, memory, from)));
+  }
+  while (more && cursor.key().size() == prefix.size() + 8 &&
+         cursor.key().substr(0, prefix.size()) == prefix) {
+    const Version version = keys::ReadU64Be(cursor.key().substr(prefix.size()));
+    if (version < from || version > to) break;
+    std::string_view value;
+    ENGRAM_ASSIGN_OR_RETURN(bool found, txn.Get(dbi.commits, keys::CommitKey(version), &value));
+    if (!found) {
+      return Status::Error(ErrorCode::kCorrupt,
+                           "memory_log names commit " + std::to_string(version) + " (missing)");
+    }
+    ENGRAM_ASSIGN_OR_RETURN(CommitInfo commit, codec::DecodeCommit(value));
+    if (!fn(version, commit)) break;
+    ENGRAM_ASSIGN_OR_RETURN(more, backwards ? cursor.Prev() : cursor.Next());
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::vector<PurgedRecord>> PurgedSince(const lmdb::Txn& txn, const Dbis& dbi,
+                                              const Tenant& tenant, std::string_view memory,
+                                              Version version, Version head) {
+  // Forwards through (version, head]: each key's first change after `version`, and the first
+  // purge of it.
+  struct Trace {
+    ChangeOp first = ChangeOp::kPut;
+    Version purged_at = 0;
+  };
+  std::map<RecordKey, Trace> traces;
+  auto trace_forwards = [&](Version at, const CommitInfo& commit) {
+    for (const ChangedKey& change : commit.changes) {
+      if (change.key.memory != memory) continue;
+      Trace& trace = traces.try_emplace(change.key, Trace{change.op, 0}).first->second;
+      if (change.op == ChangeOp::kPurge && trace.purged_at == 0) trace.purged_at = at;
+    }
+    return true;
+  };
+  ENGRAM_RETURN_IF_ERROR(WalkMemoryLog(txn, dbi, tenant, memory, version + 1, head,
+                                       /*backwards=*/false, trace_forwards));
+  // What each purged key was at `version`. A tombstone first means it was live (tombstoning a
+  // record that is not live is refused); otherwise the last change at or before `version`
+  // says, found walking the log backwards (only for these keys, so rarely far).
+  std::map<RecordKey, PurgedRecord> purged;
+  std::map<RecordKey, bool> unresolved;  // key -> seen
+  for (const auto& [key, trace] : traces) {
+    if (trace.purged_at == 0) continue;
+    purged[key] = PurgedRecord{key, trace.purged_at, false, false};
+    if (trace.first == ChangeOp::kTombstone) {
+      purged[key].live_then = purged[key].existed_then = true;
+    } else {
+      unresolved[key] = false;
+    }
+  }
+  std::size_t left = unresolved.size();
+  auto trace_backwards = [&](Version, const CommitInfo& commit) {
+    for (const ChangedKey& change : commit.changes) {
+      auto it = unresolved.find(change.key);
+      if (it == unresolved.end() || it->second) continue;
+      it->second = true;
+      --left;
+      PurgedRecord& record = purged[change.key];
+      // An earlier purge means it did not exist at `version`.
+      record.existed_then = change.op != ChangeOp::kPurge;
+      record.live_then = change.op == ChangeOp::kPut;
+    }
+    return left > 0;
+  };
+  if (left > 0) {
+    ENGRAM_RETURN_IF_ERROR(WalkMemoryLog(txn, dbi, tenant, memory, 0, version,
+                                         /*backwards=*/true, trace_backwards));
+  }
+  std::vector<PurgedRecord> out;
+  for (auto& [key, record] : purged) {
+    if (record.existed_then) out.push_back(std::move(record));
+  }
+  return out;
+}
+
+}  // namespace engram::storage
