@@ -23,6 +23,8 @@ constexpr int kDefaultMaxTokens = 256;
 constexpr double kDefaultTemperature = 1.0;
 constexpr double kDefaultTopP = 0.9;
 
+constexpr int kStopCancelled = 3;
+
 // The result's `finish`: why the generation stopped (compute::StopReason's frozen values).
 std::string_view FinishName(int stop_reason) {
   switch (stop_reason) {
@@ -32,7 +34,7 @@ std::string_view FinishName(int stop_reason) {
       return "end";  // the model ended the text (BOS)
     case 2:
       return "context";  // the context window is full
-    case 3:
+    case kStopCancelled:
       return "cancelled";
     default:
       return "error";
@@ -134,17 +136,20 @@ Result<StatementResult> Executor::Generate(const GenerateStatement& generate, st
   }
   params.stream = static_cast<bool>(hooks.on_text) || hooks.cancel != nullptr;
 
-  std::size_t streamed = 0;  // bytes passed to on_text
-  const auto on_chunk = [&hooks, &streamed](const GenerateChunk& chunk) {
-    if (hooks.on_text && !chunk.text.empty()) {
-      hooks.on_text(chunk.text);
-      streamed += chunk.text.size();
-    }
-    return hooks.cancel == nullptr || !hooks.cancel->load();
+  // What the chunks carried before a cancel was seen: a cancelled GENERATE ends there.
+  std::size_t streamed = 0;  // bytes of text (each passed to on_text)
+  std::size_t streamed_tokens = 0;
+  bool cancel_seen = false;
+  const auto on_chunk = [&](const GenerateChunk& chunk) {
+    if (hooks.on_text && !chunk.text.empty()) hooks.on_text(chunk.text);
+    streamed += chunk.text.size();
+    streamed_tokens += chunk.tokens.size();
+    cancel_seen = hooks.cancel != nullptr && hooks.cancel->load();
+    return !cancel_seen;
   };
   Result<GenerateResult> generated = compute.Generate(params, on_chunk);
   if (!generated.ok() && generated.status().code() == ErrorCode::kNotFound && params.edit &&
-      streamed == 0) {
+      streamed_tokens == 0) {
     // The routed state left the co-process's cache between the route and the generation (an
     // edit of the same memory by another session moved it to a new key, or it was evicted):
     // route again, once, on the state the store holds now.
@@ -153,9 +158,17 @@ Result<StatementResult> Executor::Generate(const GenerateStatement& generate, st
     generated = compute.Generate(params, on_chunk);
   }
   if (!generated.ok()) return at(generated.status());
-  // After a cancel the tokens already under way arrive in the final reply only: pass them on
-  // too, so that what on_text saw is always the result's text.
-  if (hooks.on_text && streamed < generated->text.size()) {
+  if (cancel_seen && streamed_tokens <= generated->tokens.size() &&
+      streamed <= generated->text.size()) {
+    // The caller stopped it: the result ends with the last piece it was given, also when the
+    // co-process had generated further (or finished) before the cancel reached it.
+    generated->tokens.resize(streamed_tokens);
+    generated->text.resize(streamed);
+    generated->stop_reason = kStopCancelled;
+    generated->stop_reason_name = "cancelled";
+  } else if (hooks.on_text && streamed < generated->text.size()) {
+    // Text the chunks did not carry: pass it on, so that what on_text saw is always the
+    // result's text.
     hooks.on_text(std::string_view(generated->text).substr(streamed));
   }
 

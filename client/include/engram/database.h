@@ -79,8 +79,9 @@ struct ExecuteOptions {
   // text — about every 100 ms and once at the end — for a progress display. Called on the
   // thread running Execute.
   std::function<void(std::uint64_t tokens, std::uint64_t total)> on_progress;
-  // Polled while a GENERATE runs: when it becomes true the generation stops and its result
-  // reports "finish": "cancelled". Must outlive the call.
+  // Polled as each piece of a GENERATE's text arrives: when it is true the generation stops and
+  // its result reports "finish": "cancelled", its text ending with the pieces given to on_text
+  // so far (even when the model had generated further). Must outlive the call.
   const std::atomic<bool>* cancel = nullptr;
 };
 

@@ -256,8 +256,9 @@ typedef struct engram_results engram_results;
 /* Receives the text of a running GENERATE as it is produced: `length` bytes at `text` (also
  * NUL-terminated; valid only during the call), `user_data` as given in the options. Return 0 to
  * go on, non-zero to stop the generation: the GENERATE then succeeds early with its field
- * "finish" = "cancelled" (tokens already on their way may still be delivered first). The pieces
- * of one GENERATE, concatenated, are exactly its result's "text" field. */
+ * "finish" = "cancelled" and its text ending with this piece, even when the model had already
+ * generated further. The pieces of one GENERATE, concatenated, are exactly its result's "text"
+ * field. */
 typedef int (*engram_text_callback)(const char* text, size_t length, void* user_data);
 
 /* Options of the exec functions. Initialise with engram_exec_options_init; `size` as in
