@@ -88,6 +88,16 @@ Result<ContextView> ContextView::Load(const storage::ReadTxn& read, const storag
     return Status::Error(ErrorCode::kCorrupt,
                          "memory '" + view.memory_ + "' has context records but no header");
   }
+  if (view.header_) {
+    // The header's live counts are those of the blocks; a rollback past a purge restores a
+    // header that still counts the purged blocks, and eviction must not go by those.
+    view.header_->live_chunks = 0;
+    view.header_->live_tokens = 0;
+    for (const auto& [id, block] : view.blocks_) {
+      view.header_->live_chunks += block.info.chunks;
+      view.header_->live_tokens += block.info.tokens;
+    }
+  }
   return view;
 }
 

@@ -159,19 +159,25 @@ Result<StatementResult> Executor::ShowStats() {
   ENGRAM_ASSIGN_OR_RETURN(storage::ReadTxn read, Read());
   ENGRAM_ASSIGN_OR_RETURN(std::vector<std::string> memories, read.ListMemories(options_.tenant));
   std::uint64_t memory_records = 0;
-  // The context memories' sizes and evictions (docs/context.md §3), from their headers.
+  // The context memories' sizes, from their live blocks (a header restored by a rollback past
+  // a purge still counts the purged blocks), and evictions, from their headers
+  // (docs/context.md §3).
   std::uint64_t context_chunks = 0, context_tokens = 0, context_evicted = 0;
   for (const std::string& memory : memories) {
     ENGRAM_ASSIGN_OR_RETURN(auto records, read.List(options_.tenant, memory));
     memory_records += records.size();
+    for (const storage::Record& record : records) {
+      if (record.key.kind != RecordKind::kContextChunk) continue;
+      ENGRAM_ASSIGN_OR_RETURN(ContextBlockInfo block, DecodeContextBlock(record.attrs));
+      context_chunks += block.chunks;
+      context_tokens += block.tokens;
+    }
     ENGRAM_ASSIGN_OR_RETURN(
         std::optional<storage::Record> header,
         read.Get(options_.tenant, RecordKey{memory, RecordKind::kContextState, kContextHeaderId},
                  StateVersion()));
     if (!header) continue;
     ENGRAM_ASSIGN_OR_RETURN(ContextHeader decoded, DecodeContextHeader(header->attrs));
-    context_chunks += decoded.live_chunks;
-    context_tokens += decoded.live_tokens;
     context_evicted += decoded.evicted_chunks;
   }
   StatementResult result = Named("SHOW STATS");

@@ -152,6 +152,33 @@ TEST(ContextTest, OldestBlocksAreEvictedFirst) {
   }
 }
 
+// A rollback past a purge restores a header that still counts the purged blocks: the counts
+// (and so eviction and SHOW STATS) go by the blocks that are live.
+TEST(ContextTest, ARollbackPastAPurgeCountsOnlyLiveBlocks) {
+  TempDir dir;
+  auto db = OpenOrDie(dir.path() + "/db");
+  ASSERT_NE(db, nullptr);
+  Ok(*db, "CREATE MEMORY probe WITH (context_window = 16)");
+  const std::uint64_t a = Field(Ok(*db, "WRITE probe CONTEXT " + Quote(kPassage)), "chunks");
+  const std::uint64_t b = Field(Ok(*db, "WRITE probe CONTEXT " + Quote(kOther)), "chunks");
+  Ok(*db, "DROP MEMORY probe PURGE");
+  // Room for both writes, not for three.
+  Ok(*db, "CREATE MEMORY m WITH (context_window = 16, max_chunks = " + std::to_string(a + b) + ")");
+  Ok(*db, "WRITE m CONTEXT " + Quote(kPassage));
+  Ok(*db, "WRITE m CONTEXT " + Quote(kOther));
+  Ok(*db, "SNAPSHOT m AS s");
+  Ok(*db, "FORGET m CONTEXT ID 1 PURGE");
+  Ok(*db, "ROLLBACK m TO s");
+  const auto chunks = [&] {
+    return std::get<std::uint64_t>(*Ok(*db, "SHOW STATS").Cell(0, "context_chunks"));
+  };
+  EXPECT_EQ(chunks(), b);
+  // The passage fits again beside the other text: nothing is evicted.
+  const StatementResult again = Ok(*db, "WRITE m CONTEXT " + Quote(kPassage));
+  EXPECT_EQ(Field(again, "evicted_chunks"), 0u);
+  EXPECT_EQ(chunks(), a + b);
+}
+
 TEST(ContextTest, RollbackAndForgetRestoreReadsExactly) {
   TempDir dir;
   const std::string path = dir.path() + "/db";
