@@ -332,6 +332,13 @@ Result<ContextGenerateOutcome> ContextEngine::Generate(
     return LimitError("the prefix and the prompt exceed the context window of " +
                       std::to_string(config.seq_len));
   }
+  if (call.weights && call.prefix) {
+    return SyntaxError(
+        "a prefix's keys and values are the unedited model's: not with edited weights");
+  }
+  if (call.weights && !(call.weights->config() == config)) {
+    return SyntaxError("the edited weights are not of this model");
+  }
   std::vector<std::shared_ptr<const ContextMemory>> memories;
   int layer = -1;
   for (const protocol::ContextState& state : call.memories) {
@@ -355,13 +362,14 @@ Result<ContextGenerateOutcome> ContextEngine::Generate(
   // loop of ContextModel does.
   std::optional<CpuStream> stream;
   std::optional<ContextModel> plain;
-  const CpuModel* fused = memories.empty() ? impl_->Fused() : nullptr;
+  const CpuModel* fused = memories.empty() && !call.weights ? impl_->Fused() : nullptr;
   if (fused != nullptr) {
     ENGRAM_ASSIGN_OR_RETURN(CpuStream s, CpuStream::Create(*fused, impl_->options.isa));
     stream.emplace(std::move(s));
   } else {
-    ENGRAM_ASSIGN_OR_RETURN(ContextModel m,
-                            ContextModel::Create(impl_->model.checkpoint.weights, layer));
+    ENGRAM_ASSIGN_OR_RETURN(
+        ContextModel m, ContextModel::Create(
+                            call.weights ? *call.weights : impl_->model.checkpoint.weights, layer));
     plain.emplace(std::move(m));
   }
   Readers readers;

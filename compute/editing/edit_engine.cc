@@ -309,22 +309,32 @@ void EditEngine::ReturnEngine(const Hash128& w2_key, std::unique_ptr<DecodeEngin
   while (idle_engines_.size() > kIdleEngines) idle_engines_.pop_back();
 }
 
+Result<std::pair<std::vector<float>, int>> EditEngine::RoutedW2(
+    const protocol::GenerateEditRef& edit) {
+  std::lock_guard lock(mutex_);
+  Cached* cached = Find(edit.state);
+  if (cached == nullptr) {
+    return NotFoundError("the edit state " + edit.state.ToHex() +
+                         " is no longer cached in the co-process; route the prompt again");
+  }
+  ENGRAM_ASSIGN_OR_RETURN(std::vector<float> w2, cached->memory->EffectiveW2(edit.memory));
+  return std::pair{std::move(w2), cached->memory->options().layer};
+}
+
+Result<std::shared_ptr<const LlamaWeights>> EditEngine::EditedWeights(
+    const protocol::GenerateEditRef& edit) {
+  ENGRAM_ASSIGN_OR_RETURN(auto routed, RoutedW2(edit));
+  ENGRAM_ASSIGN_OR_RETURN(LlamaWeights weights,
+                          WeightsWithW2(model_.checkpoint.weights, routed.second, routed.first));
+  return std::make_shared<const LlamaWeights>(std::move(weights));
+}
+
 Result<GenerationResult> EditEngine::Generate(const protocol::GenerateEditRef& edit,
                                               GenerationRequest request,
                                               const std::function<void(int, int)>& on_token,
                                               const std::function<bool()>& cancelled) {
-  std::vector<float> w2;
-  int layer = 0;
-  {
-    std::lock_guard lock(mutex_);
-    Cached* cached = Find(edit.state);
-    if (cached == nullptr) {
-      return NotFoundError("the edit state " + edit.state.ToHex() +
-                           " is no longer cached in the co-process; route the prompt again");
-    }
-    ENGRAM_ASSIGN_OR_RETURN(w2, cached->memory->EffectiveW2(edit.memory));
-    layer = cached->memory->options().layer;
-  }
+  ENGRAM_ASSIGN_OR_RETURN(auto routed, RoutedW2(edit));
+  const auto& [w2, layer] = routed;
   const Hash128 w2_key = ContentHash(w2.data(), w2.size() * sizeof(float));
   ENGRAM_ASSIGN_OR_RETURN(std::unique_ptr<DecodeEngine> engine, TakeEngine(w2_key, layer, w2));
   auto result = GenerateSync(*engine, std::move(request), on_token, 0, cancelled);

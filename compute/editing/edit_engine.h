@@ -47,8 +47,13 @@ class EditEngine final : public EditHandler {
                                     GenerationRequest request,
                                     const std::function<void(int, int)>& on_token,
                                     const std::function<bool()>& cancelled) override;
+  Result<std::shared_ptr<const LlamaWeights>> EditedWeights(
+      const protocol::GenerateEditRef& edit) override;
 
  private:
+  // The w2 of side memory `edit.memory` of the cached state `edit.state`, and its layer.
+  // Errors: NOTFOUND (not cached; no such memory).
+  Result<std::pair<std::vector<float>, int>> RoutedW2(const protocol::GenerateEditRef& edit);
   struct Cached {
     Hash128 key;
     std::unique_ptr<SideMemory> memory;

@@ -360,11 +360,15 @@ void ComputeService::HandleGenerate(std::uint64_t id, const fb::GenerateRequest&
     request.min_match = req.min_match();
   }
   if (req.edit()) {
-    if ((req.context() && req.context()->size() > 0) || req.prefix()) {
+    if (req.prefix()) {
       return fail(SyntaxError(
-          "a generation with an edited side memory cannot also use context memories or a prefix"));
+          "a generation with an edited side memory cannot also run after a prefix (its keys and "
+          "values are the unedited model's)"));
     }
-    return HandleEditGenerate(id, req, std::move(request), sink, conn);
+    // With context memories the plain loop of the context engine runs, on edited weights.
+    if (!req.context() || req.context()->size() == 0) {
+      return HandleEditGenerate(id, req, std::move(request), sink, conn);
+    }
   }
   if ((req.context() && req.context()->size() > 0) || req.prefix()) {
     return HandleContextGenerate(id, req, std::move(request), sink, conn);

@@ -106,7 +106,8 @@ class ComputeService {
   void HandleEpisodicRead(std::uint64_t id, const protocol::fb::EpisodicReadRequest& request,
                           ReplySink& sink);
   // Context memory requests, on a worker thread (context_service.cc). A GENERATE that names
-  // context memories runs here instead of in the batch scheduler.
+  // context memories runs here instead of in the batch scheduler (on edited weights when it
+  // names an edit too).
   void HandleContextEncode(std::uint64_t id, const protocol::fb::ContextEncodeRequest& request,
                            ReplySink& sink);
   void HandleContextRead(std::uint64_t id, const protocol::fb::ContextReadRequest& request,

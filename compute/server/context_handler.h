@@ -6,11 +6,13 @@
 #define ENGRAM_COMPUTE_SERVER_CONTEXT_HANDLER_H_
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "compute/model/llama_weights.h"
 #include "compute/protocol/context_types.h"
 #include "compute/runtime/generation.h"
 #include "compute/server/blob_cache.h"
@@ -26,6 +28,9 @@ struct ContextGenerateCall {
   // Generate after this stored prefix: its keys and values are loaded, not computed, and the
   // prompt tokens continue it (no BOS).
   std::optional<protocol::PrefixRef> prefix;
+  // The model's weights with an edit memory's side memory in place (docs/editing.md §4): null
+  // for the model's own. Not with a prefix (its keys and values are the unedited model's).
+  std::shared_ptr<const LlamaWeights> weights;
 };
 
 struct ContextGenerateOutcome {

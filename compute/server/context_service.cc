@@ -148,6 +148,13 @@ void ComputeService::HandleContextGenerate(std::uint64_t id, const fb::GenerateR
     return fail(SyntaxError("context_lambda must be within 0..1"));
   }
   call.lambda = wire.context_lambda();
+  if (const fb::GenerateEdit* edit = wire.edit()) {
+    if (!edit_) return fail(ComputeError("edit memory not available"));
+    if (edit->state() == nullptr) return fail(SyntaxError("a generation's edit needs its state"));
+    auto weights = edit_->EditedWeights({protocol::FromWire(*edit->state()), edit->memory()});
+    if (!weights.ok()) return fail(weights.status());
+    call.weights = std::move(*weights);
+  }
   // The token before the first new one (its piece decodes against it).
   const int last_prompt_token = request.prompt_tokens.empty()
                                     ? (call.prefix ? call.prefix->tokens.back() : Tokenizer::kBos)

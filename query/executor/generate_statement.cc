@@ -114,10 +114,11 @@ Result<StatementResult> Executor::Generate(const GenerateStatement& generate, st
     params.context = context->states;
     params.context_lambda = context->weight;
     ENGRAM_ASSIGN_OR_RETURN(edits, RecallEdits(compute, generate.memories, generate.prompt.value));
-    if (edits->edit && (prefix || !params.context.empty())) {
+    if (edits->edit && prefix) {
       return Status::Error(ErrorCode::kSyntax,
                            "GENERATE: an edit routes this prompt, and a generation with an edited "
-                           "side memory cannot also use context memories or AFTER PREFIX",
+                           "side memory cannot also run AFTER PREFIX (the prefix's keys and "
+                           "values are the unedited model's)",
                            Pos(position));
     }
     params.edit = edits->edit;

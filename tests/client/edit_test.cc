@@ -128,6 +128,38 @@ TEST(EditTest, AnEditFlipsItsPromptAndLeavesUnrelatedPromptsTokenIdentical) {
   EXPECT_EQ(Text(Ok(*db, sampled)), Text(Ok(*db, sampled)));
 }
 
+// A memory with context memories and edits: a routed prompt generates on the edited weights
+// while attending to the context memory; an unrouted one is the context generation it was.
+TEST(EditTest, AnEditAppliesBesideContextMemories) {
+  TempDir dir;
+  auto db = OpenOrDie(dir.path() + "/db");
+  ASSERT_NE(db, nullptr);
+  Ok(*db, "CREATE MEMORY agent");
+  Ok(*db, "WRITE agent CONTEXT " + Quote(kUnrelated[2] + " She loved to play in the park with "
+                                                         "her red ball and her dog Max."));
+  std::vector<std::string> before;
+  for (const std::string& prompt : kUnrelated) before.push_back(Greedy(*db, prompt, true));
+  Ok(*db, WriteEdit(kDarrieux));
+
+  const StatementResult edited =
+      Ok(*db, "GENERATE " + Quote(kDarrieux.prompt) + " USING agent MAX 8 TEMPERATURE 0");
+  EXPECT_EQ(Text(edited).rfind(kDarrieux.target, 0), 0u) << Text(edited);
+  EXPECT_EQ(edited.U64("edit"), 1u);
+  EXPECT_EQ(edited.U64("context_memories"), 1u);
+  for (std::size_t i = 0; i < kUnrelated.size(); ++i) {
+    const StatementResult r =
+        Ok(*db, "GENERATE " + Quote(kUnrelated[i]) + " USING agent MAX 32 TEMPERATURE 0");
+    EXPECT_EQ(Text(r), before[i]) << kUnrelated[i];
+    EXPECT_TRUE(std::holds_alternative<std::monostate>(*r.Find("edit"))) << kUnrelated[i];
+  }
+  // After a prefix, whose keys and values are the unedited model's, a routed edit is refused.
+  Ok(*db, "WRITE agent PREFIX 'Here is a fact.'");
+  const Status after_prefix = Err(*db, "GENERATE " + Quote(" " + kDarrieux.prompt) +
+                                           " AFTER PREFIX agent USING agent MAX 8 TEMPERATURE 0");
+  EXPECT_EQ(after_prefix.code(), ErrorCode::kSyntax) << after_prefix.ToString();
+  EXPECT_NE(after_prefix.message().find("AFTER PREFIX"), std::string::npos);
+}
+
 TEST(EditTest, RollbackRestoresTheSideMemoryBitForBit) {
   TempDir dir;
   const std::string path = dir.path() + "/db";
