@@ -110,6 +110,13 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path,
                                                  const DatabaseOptions& options) {
   auto impl = std::make_unique<Impl>();
   impl->options = options;
+  if (options.compute_connections < 0) {
+    return SyntaxError("compute_connections must be >= 0 (0: the default of " +
+                       std::to_string(impl->link_options.max_connections) + ")");
+  }
+  if (options.compute_connections > 0) {
+    impl->link_options.max_connections = options.compute_connections;
+  }
   if (!options.compute_address.empty()) {
     Result<protocol::Address> address = protocol::ParseAddress(options.compute_address);
     if (!address.ok()) return address.status().WithContext("--compute");

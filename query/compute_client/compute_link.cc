@@ -1,35 +1,45 @@
 #include "query/compute_client/compute_link.h"
 
+#include <algorithm>
+
 namespace engram::query {
 
 ComputeLink::ComputeLink(LinkOptions options) : options_(std::move(options)) {}
 
 ComputeLink::~ComputeLink() {
   std::lock_guard lock(mutex_);
-  client_.reset();
+  idle_.clear();
   process_.reset();  // stops the child
 }
 
-Status ComputeLink::EnsureConnectedLocked() {
-  // A spawned child that died while idle is noticed here, so the next call does not fail.
-  const bool child_ok = options_.address.has_value() || (process_ && process_->Alive());
-  if (client_ && client_->connected() && child_ok) return Status::Ok();
-  client_.reset();
+void ComputeLink::DropIdleLocked() {
+  open_ -= static_cast<int>(idle_.size());
+  idle_.clear();
+  ++epoch_;
+}
 
+Status ComputeLink::EnsureProcessLocked() {
+  if (options_.address || (process_ && process_->Alive())) return Status::Ok();
+  // Noticed before a call rather than by it failing: its connections are dead too.
+  DropIdleLocked();
+  process_.reset();
+  ENGRAM_ASSIGN_OR_RETURN(process_, ComputeProcess::Spawn(options_.spawn));
+  ++stats_.starts;
+  return Status::Ok();
+}
+
+Result<std::shared_ptr<ComputeClient>> ComputeLink::ConnectLocked() {
   Result<std::unique_ptr<ComputeClient>> client = ComputeError("not connected");
   if (options_.address) {
     client = ComputeClient::Connect(*options_.address, options_.client);
   } else {
     // Two attempts: a child that is still exiting after a crash (or is wedged) can refuse the
-    // first connection; it is then stopped and replaced.
+    // connection; it is then stopped and replaced.
     for (int attempt = 0; attempt < 2; ++attempt) {
-      if (!process_ || !process_->Alive()) {
-        process_.reset();
-        ENGRAM_ASSIGN_OR_RETURN(process_, ComputeProcess::Spawn(options_.spawn));
-        ++stats_.starts;
-      }
+      ENGRAM_RETURN_IF_ERROR(EnsureProcessLocked());
       client = ComputeClient::Connect(process_->address(), options_.client);
       if (client.ok()) break;
+      DropIdleLocked();
       process_.reset();  // stops it
     }
   }
@@ -40,24 +50,50 @@ Status ComputeLink::EnsureConnectedLocked() {
                       " (the model changed since this engine first connected)");
   }
   fingerprint_ = fingerprint;
-  client_ = std::move(*client);
   ++stats_.connects;
-  return Status::Ok();
+  return std::shared_ptr<ComputeClient>(std::move(*client));
+}
+
+Result<ComputeLink::Lease> ComputeLink::Acquire() {
+  std::unique_lock lock(mutex_);
+  while (true) {
+    ENGRAM_RETURN_IF_ERROR(EnsureProcessLocked());
+    while (!idle_.empty()) {
+      std::shared_ptr<ComputeClient> client = std::move(idle_.back());
+      idle_.pop_back();
+      if (client->connected()) return Lease{std::move(client), epoch_};
+      --open_;
+    }
+    if (open_ < std::max(1, options_.max_connections)) {
+      ENGRAM_ASSIGN_OR_RETURN(std::shared_ptr<ComputeClient> client, ConnectLocked());
+      ++open_;
+      return Lease{std::move(client), epoch_};
+    }
+    returned_.wait(lock);
+  }
+}
+
+void ComputeLink::Release(Lease lease, bool transport_failed) {
+  std::lock_guard lock(mutex_);
+  if (transport_failed) {
+    ++stats_.failures;
+    DropIdleLocked();  // the next call reconnects (and respawns a dead co-process)
+  }
+  if (!transport_failed && lease.epoch == epoch_ && lease.client->connected()) {
+    idle_.push_back(std::move(lease.client));
+  } else {
+    --open_;
+  }
+  returned_.notify_one();
 }
 
 template <typename T>
 Result<T> ComputeLink::With(const std::function<Result<T>(ComputeClient&)>& call) {
-  std::shared_ptr<ComputeClient> client;
-  {
-    std::lock_guard lock(mutex_);
-    ENGRAM_RETURN_IF_ERROR(EnsureConnectedLocked());
-    client = client_;
-  }
-  Result<T> result = call(*client);
-  if (!result.ok() && !client->connected()) {
-    std::lock_guard lock(mutex_);
-    ++stats_.failures;
-    if (client_ == client) client_.reset();  // the next call reconnects (and respawns if dead)
+  ENGRAM_ASSIGN_OR_RETURN(Lease lease, Acquire());
+  Result<T> result = call(*lease.client);
+  const bool transport_failed = !result.ok() && !lease.client->connected();
+  Release(std::move(lease), transport_failed);
+  if (transport_failed) {
     return result.status().WithContext(
         options_.address ? "the request failed; the next one reconnects to engram-compute"
                          : "the request failed and engram-compute will be restarted");
@@ -66,8 +102,9 @@ Result<T> ComputeLink::With(const std::function<Result<T>(ComputeClient&)>& call
 }
 
 Status ComputeLink::Start() {
-  std::lock_guard lock(mutex_);
-  return EnsureConnectedLocked();
+  ENGRAM_ASSIGN_OR_RETURN(Lease lease, Acquire());
+  Release(std::move(lease), false);
+  return Status::Ok();
 }
 
 Result<ModelInfo> ComputeLink::Model() {

@@ -7,13 +7,19 @@
 // serves a different model (the file changed on disk), calls fail with MODEL rather than
 // silently mixing models.
 //
-// Thread-safety: all methods may be called from any thread; calls are serialised.
+// Thread-safety: all methods may be called from any thread. Each call holds one connection to
+// the co-process for its duration; concurrent calls (several sessions of one Database) use up to
+// LinkOptions::max_connections connections at once, so a long WRITE … CONTEXT or GENERATE does
+// not hold up the others, and concurrent GENERATEs meet in the co-process's batch scheduler.
+// Beyond that many, a call waits for a connection to come free.
 #ifndef ENGRAM_QUERY_COMPUTE_CLIENT_COMPUTE_LINK_H_
 #define ENGRAM_QUERY_COMPUTE_CLIENT_COMPUTE_LINK_H_
 
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <vector>
 
 #include "query/compute_client/compute_client.h"
 #include "query/compute_client/compute_process.h"
@@ -25,11 +31,13 @@ struct LinkOptions {
   std::optional<protocol::Address> address;
   SpawnOptions spawn;
   ClientOptions client;
+  // Connections open at once: the most calls that run concurrently (at least 1).
+  int max_connections = 8;
 };
 
 struct LinkStats {
   int starts = 0;    // co-processes spawned (spawn mode)
-  int connects = 0;  // successful connections
+  int connects = 0;  // successful connections (the pool reuses them across calls)
   int failures = 0;  // calls that failed on transport
 };
 
@@ -82,16 +90,31 @@ class ComputeLink {
   LinkStats stats() const;
 
  private:
-  // Ensures a live connection, then runs `call`; a transport failure drops the connection so
-  // the next call restarts.
+  // A connection lent to one call, and the pool's epoch when it was lent.
+  struct Lease {
+    std::shared_ptr<ComputeClient> client;
+    std::uint64_t epoch = 0;
+  };
+  // Takes a live connection (an idle one, a new one, or the next returned when max_connections
+  // are in use), then runs `call`; a transport failure drops every idle connection so that the
+  // next call reconnects (and restarts a dead co-process).
   template <typename T>
   Result<T> With(const std::function<Result<T>(ComputeClient&)>& call);
-  Status EnsureConnectedLocked();
+  Result<Lease> Acquire();
+  void Release(Lease lease, bool transport_failed);
+  // Spawn mode: a co-process that died while idle is replaced (and the pool emptied).
+  Status EnsureProcessLocked();
+  // Opens one more connection (spawn mode: a refused connection replaces the co-process once).
+  Result<std::shared_ptr<ComputeClient>> ConnectLocked();
+  void DropIdleLocked();
 
   LinkOptions options_;
   mutable std::mutex mutex_;
+  std::condition_variable returned_;
   std::unique_ptr<ComputeProcess> process_;
-  std::shared_ptr<ComputeClient> client_;
+  std::vector<std::shared_ptr<ComputeClient>> idle_;
+  int open_ = 0;             // connections lent out or idle
+  std::uint64_t epoch_ = 0;  // bumped when the pool is emptied; older leases are not kept
   std::optional<std::string> fingerprint_;
   LinkStats stats_;
 };

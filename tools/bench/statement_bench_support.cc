@@ -12,12 +12,12 @@ void Die(const Status& status) {
   std::exit(1);
 }
 
-std::unique_ptr<BenchDatabase> OpenBenchDatabase() {
+std::unique_ptr<BenchDatabase> OpenBenchDatabase(const DatabaseOptions& options) {
   auto bench = std::make_unique<BenchDatabase>();
   std::string pattern = (std::filesystem::temp_directory_path() / "engram-bench-XXXXXX").string();
   if (::mkdtemp(pattern.data()) == nullptr) Die(InternalError("mkdtemp failed"));
   bench->dir = pattern;
-  auto db = Database::Open(bench->dir + "/db");  // engram-compute next to this binary
+  auto db = Database::Open(bench->dir + "/db", options);  // engram-compute next to this binary
   if (!db.ok()) Die(db.status());
   bench->db = std::move(db).value();
   if (Status s = bench->db->StartCompute(); !s.ok()) Die(s);

@@ -25,7 +25,7 @@ struct BenchDatabase {
   std::string dir;
   std::unique_ptr<Database> db;
 };
-std::unique_ptr<BenchDatabase> OpenBenchDatabase();
+std::unique_ptr<BenchDatabase> OpenBenchDatabase(const DatabaseOptions& options = {});
 
 // p50 per benchmark name, filled by ReportPercentiles.
 std::map<std::string, double>& P50s();

@@ -56,6 +56,10 @@ struct DatabaseOptions {
   std::string compute_binary;
   // Extra arguments for a spawned co-process, e.g. {"--device", "cuda"}.
   std::vector<std::string> compute_args;
+  // Connections to the co-process: how many sessions' model calls run at once (a session's
+  // GENERATE, WRITE … CONTEXT, READ …; concurrent GENERATEs are batched by the co-process).
+  // Calls beyond it wait for one to finish. 0: 8. Open fails with SYNTAX when negative.
+  int compute_connections = 0;
   // The size the database's memory map starts at, in bytes (0: 1 GiB). The map doubles when it
   // fills, so this only sets how early the first growth comes (docs/format.md).
   std::uint64_t initial_map_bytes = 0;
