@@ -34,7 +34,7 @@ struct Database::Impl {
 
   std::mutex mutex;  // guards link and fingerprint
   // Serialises the sessions' read-then-write statements (query::ExecutorOptions).
-  std::mutex statement_writes;
+  query::MemoryWriteLocks write_locks;
   std::unique_ptr<query::ComputeLink> link;
   std::string fingerprint;  // bound model; "" until first used
 
@@ -68,7 +68,7 @@ struct Database::Impl {
       return fingerprint;
     };
     executor_options.compute = [this] { return Compute(); };
-    executor_options.write_serializer = &statement_writes;
+    executor_options.write_locks = &write_locks;
     return executor_options;
   }
 };

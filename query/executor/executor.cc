@@ -65,10 +65,10 @@ Result<StatementResult> Executor::ExecuteStatement(const Statement& statement,
   const std::string_view text = statement.SourceText(source);
   const StatementBody& body = statement.body;
   if (const auto* s = std::get_if<CreateMemoryStatement>(&body)) {
-    return Serialized([&] { return CreateMemory(*s, text); });
+    return Serialized(s->memory, [&] { return CreateMemory(*s, text); });
   }
   if (const auto* s = std::get_if<DropMemoryStatement>(&body)) {
-    return Serialized([&] { return DropMemory(*s, text); });
+    return Serialized(s->memory, [&] { return DropMemory(*s, text); });
   }
   if (std::holds_alternative<ShowMemoriesStatement>(body)) return ShowMemories();
   if (const auto* s = std::get_if<ShowSnapshotsStatement>(&body)) return ShowSnapshots(*s);
@@ -87,46 +87,46 @@ Result<StatementResult> Executor::ExecuteStatement(const Statement& statement,
     return Generate(*s, statement.begin, hooks);
   }
   if (const auto* s = std::get_if<WriteFactsStatement>(&body)) {
-    return Serialized([&] { return WriteFacts(*s, text, statement.begin); });
+    return Serialized(s->memory, [&] { return WriteFacts(*s, text, statement.begin); });
   }
   if (const auto* s = std::get_if<ReadFactsStatement>(&body)) return ReadFacts(*s, statement.begin);
   if (const auto* s = std::get_if<WriteContextStatement>(&body)) {
-    return Serialized([&] { return WriteContext(*s, text, hooks, statement.begin); });
+    return Serialized(s->memory, [&] { return WriteContext(*s, text, hooks, statement.begin); });
   }
   if (const auto* s = std::get_if<ReadContextStatement>(&body)) {
     return ReadContext(*s, statement.begin);
   }
   if (const auto* s = std::get_if<ForgetContextStatement>(&body)) {
     return Serialized(
-        [&] { return ForgetContext(s->memory, s->id, std::nullopt, s->purge, text); });
+        s->memory, [&] { return ForgetContext(s->memory, s->id, std::nullopt, s->purge, text); });
   }
   if (const auto* s = std::get_if<ForgetContextSourceStatement>(&body)) {
     return Serialized(
-        [&] { return ForgetContext(s->memory, std::nullopt, s->path, s->purge, text); });
+        s->memory, [&] { return ForgetContext(s->memory, std::nullopt, s->path, s->purge, text); });
   }
   if (const auto* s = std::get_if<WritePrefixStatement>(&body)) {
-    return Serialized([&] { return WritePrefix(*s, text, statement.begin); });
+    return Serialized(s->memory, [&] { return WritePrefix(*s, text, statement.begin); });
   }
   if (const auto* s = std::get_if<ForgetPrefixStatement>(&body)) {
-    return Serialized([&] { return ForgetPrefix(*s, text); });
+    return Serialized(s->memory, [&] { return ForgetPrefix(*s, text); });
   }
   if (const auto* s = std::get_if<WriteEditStatement>(&body)) {
-    return Serialized([&] { return WriteEdit(*s, text, statement.begin); });
+    return Serialized(s->memory, [&] { return WriteEdit(*s, text, statement.begin); });
   }
   if (const auto* s = std::get_if<ReadEditsStatement>(&body)) {
     return ReadEdits(*s, statement.begin);
   }
   if (const auto* s = std::get_if<ForgetEditStatement>(&body)) {
-    return Serialized([&] { return ForgetEdit(*s, text, statement.begin); });
+    return Serialized(s->memory, [&] { return ForgetEdit(*s, text, statement.begin); });
   }
   if (const auto* s = std::get_if<ForgetFactStatement>(&body)) {
-    return Serialized([&] {
+    return Serialized(s->memory, [&] {
       return ForgetFacts(ForgetTarget{s->memory, s->fact, std::nullopt, s->purge}, text,
                          statement.begin);
     });
   }
   if (const auto* s = std::get_if<ForgetFactIdStatement>(&body)) {
-    return Serialized([&] {
+    return Serialized(s->memory, [&] {
       return ForgetFacts(ForgetTarget{s->memory, std::nullopt, s->id, s->purge}, text,
                          statement.begin);
     });
@@ -258,12 +258,12 @@ storage::WriteBatch Executor::StartBatch(storage::Version snapshot) const {
 }
 
 Result<StatementResult> Executor::Serialized(
-    const std::function<Result<StatementResult>()>& statement) {
+    const Name& memory, const std::function<Result<StatementResult>()>& statement) {
   if (txn_) return statement();
   constexpr int kMaxAttempts = 16;
-  std::unique_lock<std::mutex> lock;
-  if (options_.write_serializer != nullptr) {
-    lock = std::unique_lock<std::mutex>(*options_.write_serializer);
+  MemoryWriteLocks::Held held;
+  if (options_.write_locks != nullptr) {
+    held = options_.write_locks->Lock(options_.tenant.name(), memory.value);
   }
   for (int attempt = 1;; ++attempt) {
     commit_conflicted_ = false;

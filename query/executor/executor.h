@@ -44,6 +44,7 @@
 #include "query/executor/episodic_header.h"
 #include "query/executor/episodic_state.h"
 #include "query/executor/memory_options.h"
+#include "query/executor/memory_write_locks.h"
 #include "query/language/ast.h"
 #include "storage/store.h"
 #include "storage/write_batch.h"
@@ -63,14 +64,15 @@ struct ExecutorOptions {
   // SHOW STATS: only the tenant's own counts (tenant, memories, memory_records), without the
   // store-wide ones (a multi-tenant server must not reveal other tenants' activity).
   bool tenant_scoped_stats = false;
-  // Serialises, across the sessions that share it, the span from the first read to the commit
-  // of autocommit statements that read the store before writing it (WRITE, FORGET, CREATE and
-  // DROP MEMORY): two sessions writing one memory then never race (the second reads what the
-  // first committed). Unset: optimistic only — such a statement's commit expects its memory
-  // unchanged since its read, and a statement that loses the race runs again (up to 16 times)
-  // before it reports CONFLICT. Transactions are optimistic either way (COMMIT may report
-  // CONFLICT). Must outlive the executor.
-  std::mutex* write_serializer = nullptr;
+  // Serialises per memory, across the sessions that share it, the span from the first read to
+  // the commit of autocommit statements that read the store before writing it (WRITE, FORGET,
+  // CREATE and DROP MEMORY): two sessions writing one memory then never race (the second reads
+  // what the first committed), and writes to other memories are not held up. Unset: optimistic
+  // only — such a statement's commit expects its memory unchanged since its read, and a
+  // statement that loses the race runs again (up to 16 times) before it reports CONFLICT.
+  // Transactions are optimistic either way (COMMIT may report CONFLICT). Must outlive the
+  // executor.
+  MemoryWriteLocks* write_locks = nullptr;
 };
 
 // Per-call observers of a statement's progress. Both are optional.
@@ -141,9 +143,10 @@ class Executor {
   // The batch a statement writes: the open transaction's, or a new one whose commit expects
   // the memories it touches unchanged since `snapshot` (the version the statement read).
   storage::WriteBatch StartBatch(storage::Version snapshot) const;
-  // Runs an autocommit read-then-write statement under options_.write_serializer, again when
-  // its commit lost a race (see ExecutorOptions::write_serializer).
-  Result<StatementResult> Serialized(const std::function<Result<StatementResult>()>& statement);
+  // Runs an autocommit read-then-write statement of `memory` under its lock in
+  // options_.write_locks, again when its commit lost a race (see ExecutorOptions::write_locks).
+  Result<StatementResult> Serialized(const Name& memory,
+                                     const std::function<Result<StatementResult>()>& statement);
   // Commits `batch` (outside a transaction) or makes it the transaction's batch; adds
   // "version" (null and "pending": true inside a transaction) to `result`.
   Status FinishBatch(storage::WriteBatch batch, std::string_view text, StatementResult& result);
