@@ -19,6 +19,8 @@ constexpr const char kUsage[] =
     "            [--max-slots N] [--max-frame BYTES] [--blob-cache BYTES]\n"
     "            [--max-connections N] [--parent-fd FD] [--episodic-dir DIR]\n"
     "            [--episodic-cache BYTES] [--edit-cache BYTES]\n"
+    "            [--workers N] [--model-workers N]  threads for short work and for long\n"
+    "            model work (encodes, edits, generations outside the scheduler); 2 each\n"
     "            serve the compute protocol (docs/protocol.md); with --parent-fd, exit\n"
     "            when that pipe reaches end of file (the spawning process is gone)\n"
     "  info      [--model M]                print the model, its fingerprint, engine, device\n"

@@ -38,7 +38,8 @@ int RunServe(const std::vector<std::string>& args) {
   auto flags = Flags::Parse(args,
                             {"listen", "model", "tokenizer", "engine", "device", "threads", "isa",
                              "max-slots", "max-frame", "blob-cache", "max-connections", "parent-fd",
-                             "episodic-dir", "episodic-cache", "edit-cache"},
+                             "episodic-dir", "episodic-cache", "edit-cache", "workers",
+                             "model-workers"},
                             {});
   if (!flags.ok()) return ReportFailure(flags.status());
   if (!flags->Has("listen"))
@@ -54,9 +55,15 @@ int RunServe(const std::vector<std::string>& args) {
   auto parent_fd = flags->Int("parent-fd", -1);
   auto episodic_cache = flags->Int("episodic-cache", DefaultEpisodicCacheBytes());
   auto edit_cache = flags->Int("edit-cache", std::int64_t{1} << 30);
-  for (const Status& s : {max_frame.status(), blob_cache.status(), max_connections.status(),
-                          parent_fd.status(), episodic_cache.status(), edit_cache.status()}) {
+  auto workers = flags->Int("workers", 2);
+  auto model_workers = flags->Int("model-workers", 2);
+  for (const Status& s :
+       {max_frame.status(), blob_cache.status(), max_connections.status(), parent_fd.status(),
+        episodic_cache.status(), edit_cache.status(), workers.status(), model_workers.status()}) {
     if (!s.ok()) return ReportFailure(s);
+  }
+  if (*workers < 1 || *workers > 256 || *model_workers < 1 || *model_workers > 256) {
+    return ReportFailure(SyntaxError("--workers and --model-workers must be within 1 .. 256"));
   }
   if (*max_frame < 1024 || *max_frame > (std::int64_t{1} << 31)) {
     return ReportFailure(SyntaxError("--max-frame must be within 1 KiB .. 2 GiB"));
@@ -74,6 +81,8 @@ int RunServe(const std::vector<std::string>& args) {
   ServiceOptions service_options;
   service_options.blob_cache_bytes = static_cast<std::size_t>(*blob_cache);
   service_options.max_reply_bytes = static_cast<std::size_t>(*max_frame);
+  service_options.worker_threads = static_cast<int>(*workers);
+  service_options.model_threads = static_cast<int>(*model_workers);
   // The episodic encoder's tables are loaded at the first episodic request, so a co-process
   // without them still serves everything else.
   episodic::EpisodicEngineOptions episodic_options;

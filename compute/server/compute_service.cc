@@ -68,7 +68,8 @@ ComputeService::ComputeService(const ModelBundle& model, DecodeEngine& engine,
       context_(std::move(context)),
       edit_(std::move(edit)),
       scheduler_(std::make_unique<BatchScheduler>(engine, model.tokenizer)),
-      workers_(static_cast<std::size_t>(std::max(1, options.worker_threads))) {}
+      workers_(static_cast<std::size_t>(std::max(1, options.worker_threads))),
+      model_workers_(static_cast<std::size_t>(std::max(1, options.model_threads))) {}
 
 ComputeService::~ComputeService() {
   Shutdown();
@@ -77,6 +78,7 @@ ComputeService::~ComputeService() {
 void ComputeService::Shutdown() {
   // Workers first: a queued GENERATE still submits to the scheduler, which must outlive it.
   workers_.join();
+  model_workers_.join();
   scheduler_.reset();  // finishes pending generations as cancelled
 }
 
@@ -166,12 +168,18 @@ void ComputeService::Handle(std::shared_ptr<const protocol::FrameBuffer> payload
                        b, fb::CreateFrame(b, id, false, fb::Body::DetokenizeReply, reply.Union())));
     }
 
-    case fb::Body::GenerateRequest:
-      // Tokenising a long prompt takes a while: keep the I/O thread free.
-      boost::asio::post(workers_, [this, payload, &frame, sink, conn, id] {
-        HandleGenerate(id, *frame.body_as_GenerateRequest(), sink, conn);
-      });
+    case fb::Body::GenerateRequest: {
+      // Tokenising a long prompt takes a while: keep the I/O thread free. A generation that
+      // runs outside the batch scheduler runs its whole length on the thread: the model pool.
+      const auto* req = frame.body_as_GenerateRequest();
+      const bool outside_scheduler =
+          req->edit() || req->prefix() || (req->context() && req->context()->size() > 0);
+      boost::asio::post(outside_scheduler ? model_workers_ : workers_,
+                        [this, payload, &frame, sink, conn, id] {
+                          HandleGenerate(id, *frame.body_as_GenerateRequest(), sink, conn);
+                        });
       return;
+    }
 
     case fb::Body::CancelRequest: {
       std::uint64_t ticket = 0;
@@ -240,7 +248,7 @@ void ComputeService::Handle(std::shared_ptr<const protocol::FrameBuffer> payload
 
     case fb::Body::EpisodicApplyRequest:
       // The math takes milliseconds (a rebuild, seconds): keep the I/O thread free.
-      boost::asio::post(workers_, [this, payload, &frame, sink, id] {
+      boost::asio::post(model_workers_, [this, payload, &frame, sink, id] {
         HandleEpisodicApply(id, *frame.body_as_EpisodicApplyRequest(), *sink);
       });
       return;
@@ -252,13 +260,13 @@ void ComputeService::Handle(std::shared_ptr<const protocol::FrameBuffer> payload
       return;
 
     case fb::Body::ContextEncodeRequest:
-      boost::asio::post(workers_, [this, payload, &frame, sink, id] {
+      boost::asio::post(model_workers_, [this, payload, &frame, sink, id] {
         HandleContextEncode(id, *frame.body_as_ContextEncodeRequest(), *sink);
       });
       return;
 
     case fb::Body::PrefixEncodeRequest:
-      boost::asio::post(workers_, [this, payload, &frame, sink, id] {
+      boost::asio::post(model_workers_, [this, payload, &frame, sink, id] {
         HandlePrefixEncode(id, *frame.body_as_PrefixEncodeRequest(), *sink);
       });
       return;
@@ -270,7 +278,7 @@ void ComputeService::Handle(std::shared_ptr<const protocol::FrameBuffer> payload
       return;
 
     case fb::Body::EditApplyRequest:
-      boost::asio::post(workers_, [this, payload, &frame, sink, id] {
+      boost::asio::post(model_workers_, [this, payload, &frame, sink, id] {
         HandleEditApply(id, *frame.body_as_EditApplyRequest(), *sink);
       });
       return;

@@ -66,7 +66,13 @@ class ConnectionState {
 
 struct ServiceOptions {
   std::size_t blob_cache_bytes = 1u << 30;
-  int worker_threads = 2;  // tokenising, blob hashing and copying run off the I/O thread
+  // Short work off the I/O thread: tokenising, a GENERATE's checks before the scheduler, blob
+  // hashing and copying, reads and routes of the memories.
+  int worker_threads = 2;
+  // Long model work, in a pool of its own so that it never queues the short work: episodic
+  // applies (a rebuild takes seconds), context and prefix encodes, edits, and the generations
+  // that run outside the batch scheduler (with context memories, a prefix or a routed edit).
+  int model_threads = 2;
   // A reply larger than this is replaced by a LIMIT error (the peer could not read it).
   std::size_t max_reply_bytes = protocol::kDefaultMaxFrameBytes;
   // Generations waiting for a free slot; beyond this GENERATE fails with LIMIT.
@@ -151,6 +157,7 @@ class ComputeService {
   std::unique_ptr<EditHandler> edit_;
   std::unique_ptr<BatchScheduler> scheduler_;
   boost::asio::thread_pool workers_;
+  boost::asio::thread_pool model_workers_;
 };
 
 }  // namespace engram::compute

@@ -156,6 +156,65 @@ TEST(DatabaseTest, ALongGenerateDoesNotHoldUpAnotherSession) {
   EXPECT_FALSE(waited_out) << "the other session's statements waited for the generation";
 }
 
+// Two sessions' WRITE … CONTEXT encodes of different memories run at once (writes serialise
+// per memory, not per database), in the co-process's model pool, apart from its short work: a
+// third session's READ is answered while both encodes are still under way.
+TEST(DatabaseTest, LongEncodesDoNotQueueAnotherSessionsRead) {
+  TempDir dir;
+  auto db = OpenOrDie(dir.path() + "/db");
+  ASSERT_NE(db, nullptr);
+  // The first 20,000 bytes of a book (whole lines): a few seconds of encoding each.
+  std::ifstream book(std::string(ENGRAM_SHARED_DIR) + "/data/books/pg11.txt");
+  std::string text, line;
+  while (text.size() < 20000 && std::getline(book, line)) text += line + "\n";
+  ASSERT_GE(text.size(), 20000u);
+  const std::string file = dir.path() + "/book.txt";
+  std::ofstream(file) << text;
+  auto reader = db->OpenSession("reader");
+  ASSERT_TRUE(reader.ok());
+  ASSERT_TRUE(
+      (*reader)->Execute("CREATE MEMORY facts; WRITE facts 'Alice lives in Paris.'")[1].ok());
+
+  // Each writer counts the progress reports of its encode under way (not the last one).
+  std::mutex mutex;
+  std::condition_variable changed;
+  int reports[2] = {0, 0};
+  std::vector<std::thread> writers;
+  for (int i = 0; i < 2; ++i) {
+    writers.emplace_back([&, i] {
+      auto session = db->OpenSession("writer" + std::to_string(i));
+      ASSERT_TRUE(session.ok());
+      ASSERT_TRUE((*session)->Execute("CREATE MEMORY book")[0].ok());
+      ExecuteOptions options;
+      options.on_progress = [&, i](std::uint64_t done, std::uint64_t total) {
+        if (done == total) return;
+        std::lock_guard lock(mutex);
+        ++reports[i];
+        changed.notify_all();
+      };
+      auto result = (*session)->Execute("WRITE book CONTEXT FILE '" + file + "'", options);
+      EXPECT_TRUE(result[0].ok()) << result[0].status().ToString();
+    });
+  }
+  {
+    std::unique_lock lock(mutex);
+    changed.wait(lock, [&] { return reports[0] > 0 && reports[1] > 0; });
+  }
+  auto read = (*reader)->Execute("READ facts 'Where does Alice live?'");
+  int reports_at_read[2];
+  {
+    std::lock_guard lock(mutex);
+    reports_at_read[0] = reports[0];
+    reports_at_read[1] = reports[1];
+  }
+  for (std::thread& t : writers) t.join();
+  ASSERT_TRUE(read[0].ok()) << read[0].status().ToString();
+  EXPECT_EQ(read[0]->rows.size(), 1u);
+  // Both encodes were still under way when the READ was answered.
+  EXPECT_GT(reports[0], reports_at_read[0]) << "the READ waited for the first encode";
+  EXPECT_GT(reports[1], reports_at_read[1]) << "the READ waited for the second encode";
+}
+
 TEST(DatabaseTest, TheModelIsBoundAtFirstUse) {
   TempDir dir;
   std::string fingerprint;
