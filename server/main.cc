@@ -104,6 +104,8 @@ int main(int argc, char** argv) {
   db_options.compute_address = flags->String("compute");
   db_options.model = flags->String("model");
   db_options.tenant_scoped_stats = true;  // SHOW STATS must not describe other tenants
+  // One co-process connection per statement thread: every running statement reaches the model.
+  db_options.compute_connections = static_cast<int>(options->threads);
   auto database = engram::Database::Open(flags->String("db"), db_options);
   if (!database.ok()) return Fail(database.status(), 1);
 

@@ -97,6 +97,7 @@ int engram_open(const char* path, const engram_options* options, engram_db** out
     db_options.model = CString(opts.model);
     db_options.compute_address = CString(opts.compute_address);
     db_options.compute_binary = CString(opts.compute_binary);
+    db_options.compute_connections = opts.compute_connections;
     if (opts.compute_arg_count != 0 && opts.compute_args == nullptr) {
       SetError(error, ENGRAM_SYNTAX, "engram_open: compute_args is NULL with a non-zero count");
       return ENGRAM_SYNTAX;

@@ -170,6 +170,14 @@ TEST(CApiEdgeTest, OptionStructsAreVersionedBySize) {
   broken.compute_arg_count = 2;
   EXPECT_EQ(engram_open(dir.Sub("e").c_str(), &broken, &db, nullptr), ENGRAM_SYNTAX);
 
+  broken = TestOptions();
+  broken.compute_connections = -1;
+  EXPECT_EQ(engram_open(dir.Sub("e").c_str(), &broken, &db, nullptr), ENGRAM_SYNTAX);
+  engram_options pooled = TestOptions();
+  pooled.compute_connections = 2;
+  EXPECT_EQ(engram_open(dir.Sub("h").c_str(), &pooled, &db, nullptr), ENGRAM_OK);
+  engram_close(db);
+
   engram_options address = TestOptions();
   address.compute_address = "carrier-pigeon:somewhere";
   EXPECT_EQ(engram_open(dir.Sub("f").c_str(), &address, &db, nullptr), ENGRAM_SYNTAX);

@@ -160,6 +160,10 @@ typedef struct engram_options {
    * only a password is given (engramd --requirepass). */
   const char* user;
   const char* password;
+  /* Connections to the co-process: how many of the database's sessions can have a model call
+   * (GENERATE, WRITE … CONTEXT, READ …) under way at once; others wait for one. 0: 8. Negative:
+   * engram_open fails with ENGRAM_SYNTAX. Ignored in remote mode. */
+  int compute_connections;
 } engram_options;
 
 /* Sets every field of `options` to its default, `size` included. NULL is a no-op. Thread-safe. */
