@@ -8,6 +8,7 @@
 // exits 0 after SIGTERM/SIGINT has drained the clients; 1 when it cannot start, 2 on bad flags.
 #include <signal.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -104,8 +105,9 @@ int main(int argc, char** argv) {
   db_options.compute_address = flags->String("compute");
   db_options.model = flags->String("model");
   db_options.tenant_scoped_stats = true;  // SHOW STATS must not describe other tenants
-  // One co-process connection per statement thread: every running statement reaches the model.
-  db_options.compute_connections = static_cast<int>(options->threads);
+  // One co-process connection per statement thread (every running statement reaches the model),
+  // within what one co-process takes comfortably (it accepts 256).
+  db_options.compute_connections = static_cast<int>(std::min<std::size_t>(options->threads, 64));
   auto database = engram::Database::Open(flags->String("db"), db_options);
   if (!database.ok()) return Fail(database.status(), 1);
 

@@ -122,9 +122,11 @@ class ReadTxn {
 
   // Records of `memory` that existed at version `as_of` (live or tombstoned there) and have
   // been purged since, with the version of the purge that deleted them, in key order: what a
-  // rollback to `as_of` cannot bring back. Costs a walk of the memory's commits after `as_of`
-  // (and, for a purged record changed after `as_of` before its purge, back from `as_of` to its
-  // last change). Errors: NOTFOUND (as_of beyond head), CORRUPT (a malformed commit log).
+  // rollback to `as_of` cannot bring back. Costs a walk of the memory's commits after `as_of`;
+  // a purged record that existed at `as_of` and was not first tombstoned after it (a purge of
+  // a live record, or of one changed since) also costs a walk back from `as_of` to its last
+  // change, as does any purged record when `as_of` is older than the retained history.
+  // Errors: NOTFOUND (as_of beyond head), CORRUPT (a malformed commit log).
   Result<std::vector<PurgedRecord>> PurgedSince(const Tenant& tenant, std::string_view memory,
                                                 Version as_of) const;
 

@@ -323,10 +323,26 @@ Result<std::pair<std::vector<float>, int>> EditEngine::RoutedW2(
 
 Result<std::shared_ptr<const LlamaWeights>> EditEngine::EditedWeights(
     const protocol::GenerateEditRef& edit) {
+  constexpr std::size_t kKeptWeights = 2;
   ENGRAM_ASSIGN_OR_RETURN(auto routed, RoutedW2(edit));
+  const auto& [w2, layer] = routed;
+  const Hash128 w2_key = ContentHash(w2.data(), w2.size() * sizeof(float));
+  {
+    std::lock_guard lock(engines_mutex_);
+    for (auto it = edited_weights_.begin(); it != edited_weights_.end(); ++it) {
+      if (it->first == w2_key) {
+        edited_weights_.splice(edited_weights_.begin(), edited_weights_, it);
+        return edited_weights_.front().second;
+      }
+    }
+  }
   ENGRAM_ASSIGN_OR_RETURN(LlamaWeights weights,
-                          WeightsWithW2(model_.checkpoint.weights, routed.second, routed.first));
-  return std::make_shared<const LlamaWeights>(std::move(weights));
+                          WeightsWithW2(model_.checkpoint.weights, layer, w2));
+  auto shared = std::make_shared<const LlamaWeights>(std::move(weights));
+  std::lock_guard lock(engines_mutex_);
+  edited_weights_.emplace_front(w2_key, shared);
+  while (edited_weights_.size() > kKeptWeights) edited_weights_.pop_back();
+  return shared;
 }
 
 Result<GenerationResult> EditEngine::Generate(const protocol::GenerateEditRef& edit,

@@ -94,6 +94,9 @@ class EditEngine final : public EditHandler {
   };
   std::mutex engines_mutex_;
   std::list<IdleEngine> idle_engines_;  // most recently returned first
+  // Copies of the weights with a routed w2 (for generations with context memories), by w2,
+  // most recently used first; a few, each the size of the model.
+  std::list<std::pair<Hash128, std::shared_ptr<const LlamaWeights>>> edited_weights_;
 };
 
 }  // namespace engram::compute::editing

@@ -79,6 +79,8 @@ void ComputeService::Shutdown() {
   // Workers first: a queued GENERATE still submits to the scheduler, which must outlive it.
   workers_.join();
   model_workers_.join();
+  episodic_lane_.join();
+  edit_lane_.join();
   scheduler_.reset();  // finishes pending generations as cancelled
 }
 
@@ -248,13 +250,13 @@ void ComputeService::Handle(std::shared_ptr<const protocol::FrameBuffer> payload
 
     case fb::Body::EpisodicApplyRequest:
       // The math takes milliseconds (a rebuild, seconds): keep the I/O thread free.
-      boost::asio::post(model_workers_, [this, payload, &frame, sink, id] {
+      boost::asio::post(episodic_lane_, [this, payload, &frame, sink, id] {
         HandleEpisodicApply(id, *frame.body_as_EpisodicApplyRequest(), *sink);
       });
       return;
 
     case fb::Body::EpisodicReadRequest:
-      boost::asio::post(workers_, [this, payload, &frame, sink, id] {
+      boost::asio::post(episodic_lane_, [this, payload, &frame, sink, id] {
         HandleEpisodicRead(id, *frame.body_as_EpisodicReadRequest(), *sink);
       });
       return;
@@ -278,13 +280,13 @@ void ComputeService::Handle(std::shared_ptr<const protocol::FrameBuffer> payload
       return;
 
     case fb::Body::EditApplyRequest:
-      boost::asio::post(model_workers_, [this, payload, &frame, sink, id] {
+      boost::asio::post(edit_lane_, [this, payload, &frame, sink, id] {
         HandleEditApply(id, *frame.body_as_EditApplyRequest(), *sink);
       });
       return;
 
     case fb::Body::EditRouteRequest:
-      boost::asio::post(workers_, [this, payload, &frame, sink, id] {
+      boost::asio::post(edit_lane_, [this, payload, &frame, sink, id] {
         HandleEditRoute(id, *frame.body_as_EditRouteRequest(), *sink);
       });
       return;

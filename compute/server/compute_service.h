@@ -67,11 +67,11 @@ class ConnectionState {
 struct ServiceOptions {
   std::size_t blob_cache_bytes = 1u << 30;
   // Short work off the I/O thread: tokenising, a GENERATE's checks before the scheduler, blob
-  // hashing and copying, reads and routes of the memories.
+  // hashing and copying, context reads.
   int worker_threads = 2;
-  // Long model work, in a pool of its own so that it never queues the short work: episodic
-  // applies (a rebuild takes seconds), context and prefix encodes, edits, and the generations
-  // that run outside the batch scheduler (with context memories, a prefix or a routed edit).
+  // Long model work, in a pool of its own so that it never queues the short work: context and
+  // prefix encodes and the generations that run outside the batch scheduler (with context
+  // memories, a prefix or a routed edit). Episodic and edit ops run on a thread each.
   int model_threads = 2;
   // A reply larger than this is replaced by a LIMIT error (the peer could not read it).
   std::size_t max_reply_bytes = protocol::kDefaultMaxFrameBytes;
@@ -158,6 +158,10 @@ class ComputeService {
   std::unique_ptr<BatchScheduler> scheduler_;
   boost::asio::thread_pool workers_;
   boost::asio::thread_pool model_workers_;
+  // The episodic and the edit engines each serialise their ops under one mutex: a thread each,
+  // so that a read or route waiting behind a long apply holds up nothing else.
+  boost::asio::thread_pool episodic_lane_{1};
+  boost::asio::thread_pool edit_lane_{1};
 };
 
 }  // namespace engram::compute

@@ -1,6 +1,7 @@
 #include "query/compute_client/compute_link.h"
 
 #include <algorithm>
+#include <limits>
 
 namespace engram::query {
 
@@ -16,6 +17,7 @@ void ComputeLink::DropIdleLocked() {
   open_ -= static_cast<int>(idle_.size());
   idle_.clear();
   ++epoch_;
+  connect_cap_ = std::numeric_limits<int>::max();
 }
 
 Status ComputeLink::EnsureProcessLocked() {
@@ -34,11 +36,12 @@ Result<std::shared_ptr<ComputeClient>> ComputeLink::ConnectLocked() {
     client = ComputeClient::Connect(*options_.address, options_.client);
   } else {
     // Two attempts: a child that is still exiting after a crash (or is wedged) can refuse the
-    // connection; it is then stopped and replaced.
+    // connection; it is then stopped and replaced. Not one that other calls are using: it is
+    // busy (at its connection limit, slow to answer), not broken.
     for (int attempt = 0; attempt < 2; ++attempt) {
       ENGRAM_RETURN_IF_ERROR(EnsureProcessLocked());
       client = ComputeClient::Connect(process_->address(), options_.client);
-      if (client.ok()) break;
+      if (client.ok() || open_ > 0) break;
       DropIdleLocked();
       process_.reset();  // stops it
     }
@@ -56,18 +59,28 @@ Result<std::shared_ptr<ComputeClient>> ComputeLink::ConnectLocked() {
 
 Result<ComputeLink::Lease> ComputeLink::Acquire() {
   std::unique_lock lock(mutex_);
+  // A waiter woken for a connection that it cannot use passes the wake-up on.
+  auto fail = [&](const Status& status) {
+    returned_.notify_one();
+    return status;
+  };
   while (true) {
-    ENGRAM_RETURN_IF_ERROR(EnsureProcessLocked());
+    if (Status s = EnsureProcessLocked(); !s.ok()) return fail(s);
     while (!idle_.empty()) {
       std::shared_ptr<ComputeClient> client = std::move(idle_.back());
       idle_.pop_back();
       if (client->connected()) return Lease{std::move(client), epoch_};
       --open_;
     }
-    if (open_ < std::max(1, options_.max_connections)) {
-      ENGRAM_ASSIGN_OR_RETURN(std::shared_ptr<ComputeClient> client, ConnectLocked());
-      ++open_;
-      return Lease{std::move(client), epoch_};
+    if (open_ < std::min(std::max(1, options_.max_connections), connect_cap_)) {
+      Result<std::shared_ptr<ComputeClient>> client = ConnectLocked();
+      if (client.ok()) {
+        ++open_;
+        return Lease{std::move(*client), epoch_};
+      }
+      if (open_ == 0 || client.status().code() == ErrorCode::kModel) return fail(client.status());
+      // The co-process takes no more connections now: share those open as they come free.
+      connect_cap_ = open_;
     }
     returned_.wait(lock);
   }
@@ -84,7 +97,7 @@ void ComputeLink::Release(Lease lease, bool transport_failed) {
   } else {
     --open_;
   }
-  returned_.notify_one();
+  returned_.notify_all();
 }
 
 template <typename T>

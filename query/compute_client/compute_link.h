@@ -16,6 +16,7 @@
 #define ENGRAM_QUERY_COMPUTE_CLIENT_COMPUTE_LINK_H_
 
 #include <condition_variable>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -113,7 +114,8 @@ class ComputeLink {
   std::condition_variable returned_;
   std::unique_ptr<ComputeProcess> process_;
   std::vector<std::shared_ptr<ComputeClient>> idle_;
-  int open_ = 0;             // connections lent out or idle
+  int open_ = 0;                                       // connections lent out or idle
+  int connect_cap_ = std::numeric_limits<int>::max();  // open_ when a connection was refused
   std::uint64_t epoch_ = 0;  // bumped when the pool is emptied; older leases are not kept
   std::optional<std::string> fingerprint_;
   LinkStats stats_;

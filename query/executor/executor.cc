@@ -261,9 +261,9 @@ Result<StatementResult> Executor::Serialized(
     const Name& memory, const std::function<Result<StatementResult>()>& statement) {
   if (txn_) return statement();
   constexpr int kMaxAttempts = 16;
-  MemoryWriteLocks::Held held;
+  std::optional<MemoryWriteLocks::Held> held;
   if (options_.write_locks != nullptr) {
-    held = options_.write_locks->Lock(options_.tenant.name(), memory.value);
+    held.emplace(options_.write_locks->Lock(options_.tenant.name(), memory.value));
   }
   for (int attempt = 1;; ++attempt) {
     commit_conflicted_ = false;

@@ -149,8 +149,12 @@ Result<StatementResult> Executor::Generate(const GenerateStatement& generate, st
     return !cancel_seen;
   };
   Result<GenerateResult> generated = compute.Generate(params, on_chunk);
+  // Only the routed edit state's absence is worth a retry (not, say, context blocks the
+  // co-process no longer holds).
   if (!generated.ok() && generated.status().code() == ErrorCode::kNotFound && params.edit &&
-      streamed_tokens == 0) {
+      streamed_tokens == 0 &&
+      (generated.status().message().find("edit state") != std::string::npos ||
+       generated.status().message().find("side memory") != std::string::npos)) {
     // The routed state left the co-process's cache between the route and the generation (an
     // edit of the same memory by another session moved it to a new key, or it was evicted):
     // route again, once, on the state the store holds now.

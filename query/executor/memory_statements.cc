@@ -166,8 +166,9 @@ Result<StatementResult> Executor::ShowStats() {
   for (const std::string& memory : memories) {
     ENGRAM_ASSIGN_OR_RETURN(auto records, read.List(options_.tenant, memory));
     memory_records += records.size();
-    for (const storage::Record& record : records) {
-      if (record.key.kind != RecordKind::kContextChunk) continue;
+    ENGRAM_ASSIGN_OR_RETURN(
+        auto blocks, read.List(options_.tenant, memory, RecordKind::kContextChunk, StateVersion()));
+    for (const storage::Record& record : blocks) {
       ENGRAM_ASSIGN_OR_RETURN(ContextBlockInfo block, DecodeContextBlock(record.attrs));
       context_chunks += block.chunks;
       context_tokens += block.tokens;

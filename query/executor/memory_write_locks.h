@@ -20,8 +20,10 @@ class MemoryWriteLocks {
   // The lock of one memory, held until destroyed.
   class Held {
    public:
-    Held() = default;
     explicit Held(std::shared_ptr<std::mutex> mutex) : mutex_(std::move(mutex)), lock_(*mutex_) {}
+    Held(Held&&) = default;
+    // Not assignable: replacing mutex_ first could destroy the mutex lock_ still holds.
+    Held& operator=(Held&&) = delete;
 
    private:
     std::shared_ptr<std::mutex> mutex_;  // declared first: outlives the lock

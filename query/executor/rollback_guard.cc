@@ -1,6 +1,7 @@
 #include "query/executor/rollback_guard.h"
 
 #include <algorithm>
+#include <optional>
 #include <set>
 #include <vector>
 
@@ -52,6 +53,11 @@ std::string NeededPiece(const PurgedRecord& purged, const std::set<std::uint64_t
 
 Status CheckRollbackRestorable(const storage::ReadTxn& read, const storage::Tenant& tenant,
                                const std::string& memory, storage::Version version) {
+  // A memory that did not exist then (or was purged whole since) comes back as nothing.
+  ENGRAM_ASSIGN_OR_RETURN(
+      std::optional<storage::Record> then,
+      read.Get(tenant, storage::RecordKey{memory, RecordKind::kMemory, 0}, version));
+  if (!then) return Status::Ok();
   ENGRAM_ASSIGN_OR_RETURN(std::vector<PurgedRecord> purged,
                           read.PurgedSince(tenant, memory, version));
   if (purged.empty()) return Status::Ok();

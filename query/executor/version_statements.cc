@@ -1,5 +1,6 @@
 // SNAPSHOT, ROLLBACK, HISTORY and DIFF (docs/query-language.md §5.10-§5.13).
 #include <algorithm>
+#include <optional>
 
 #include "query/executor/executor.h"
 #include "query/executor/rollback_guard.h"
@@ -105,14 +106,20 @@ Result<StatementResult> Executor::Snapshot(const SnapshotStatement& snapshot,
 Result<StatementResult> Executor::Rollback(const RollbackStatement& rollback,
                                            std::string_view text) {
   const std::string memory = rollback.memory ? rollback.memory->value : std::string();
+  // One memory's rollback takes turns with the writes to it, so that no FORGET … PURGE commits
+  // between the check below and the rollback.
+  std::optional<MemoryWriteLocks::Held> held;
+  if (rollback.memory && options_.write_locks != nullptr) {
+    held.emplace(options_.write_locks->Lock(options_.tenant.name(), memory));
+  }
   // The read snapshot ends before the write (a writer growing the map waits for readers).
   auto resolve = [&]() -> Result<storage::Version> {
     ENGRAM_ASSIGN_OR_RETURN(storage::ReadTxn read, Read());
     if (rollback.memory) ENGRAM_RETURN_IF_ERROR(RequireHistory(read, *rollback.memory));
     ENGRAM_ASSIGN_OR_RETURN(storage::Version target, ResolvePoint(read, memory, rollback.target));
-    // Refused, changing nothing, when a purge since left a state that cannot be rebuilt. (A
-    // purge committed between this check and the rollback is not caught: the memory would then
-    // fail with NOTFOUND when used, as before the check existed.)
+    // Refused, changing nothing, when a purge since left a state that cannot be rebuilt. (For a
+    // tenant-wide rollback, a purge committed between this check and the rollback is not
+    // caught: that memory then fails with NOTFOUND when used.)
     std::vector<std::string> scope{memory};
     if (memory.empty()) {
       ENGRAM_ASSIGN_OR_RETURN(scope, read.ListMemories(options_.tenant, target));

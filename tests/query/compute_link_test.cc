@@ -8,10 +8,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 namespace engram::query {
 namespace {
@@ -254,6 +256,36 @@ TEST(ComputeLinkTest, KilledWhileIdleIsRestartedTransparently) {
   auto after = link.Model();
   ASSERT_TRUE(after.ok());
   EXPECT_EQ(after->fingerprint, before->fingerprint);
+}
+
+// Concurrent calls use connections of their own; when the co-process refuses one more (its
+// --max-connections), the call waits for a connection in use instead of restarting the
+// co-process under the calls that use it.
+TEST(ComputeLinkTest, ARefusedExtraConnectionWaitsAndRestartsNothing) {
+  LinkOptions options = SpawnOptionsForTest();
+  options.spawn.extra_args.push_back("--max-connections");
+  options.spawn.extra_args.push_back("1");
+  options.max_connections = 4;
+  ComputeLink link(options);
+  ASSERT_TRUE(link.Start().ok());
+  std::thread other;
+  Result<std::vector<int>> tokens = ComputeError("not run");
+  bool first = true;
+  auto generated = link.Generate(Greedy(200), [&](const GenerateChunk&) {
+    if (first) {
+      first = false;
+      // Another call while this one holds the only connection the co-process takes.
+      other = std::thread([&] { tokens = link.Tokenize("Lily"); });
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    }
+    return true;
+  });
+  other.join();
+  ASSERT_TRUE(generated.ok()) << generated.status().ToString();
+  EXPECT_EQ(generated->text, Golden());
+  ASSERT_TRUE(tokens.ok()) << tokens.status().ToString();
+  EXPECT_EQ(link.stats().starts, 1);
+  EXPECT_EQ(link.stats().failures, 0);
 }
 
 TEST(ComputeLinkTest, ConnectModeDoesNotSpawn) {

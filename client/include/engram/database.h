@@ -68,7 +68,9 @@ struct DatabaseOptions {
   bool tenant_scoped_stats = false;
 };
 
-// Observers and controls of one Execute call. All optional.
+// Observers and controls of one Execute call. All optional. A callback that runs statements of
+// its own on another session of the same Database can deadlock: with one compute connection,
+// or when that statement writes the memory this one is writing.
 struct ExecuteOptions {
   // Stop after the first statement that fails (scripts, `-c` with .bail on).
   bool stop_on_error = false;
