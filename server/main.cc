@@ -1,7 +1,8 @@
 // engramd: the RESP server of engram (docs/server.md).
 //
 //   engramd --db DIR [--port N] [--bind ADDR] [--unixsocket PATH] [--users FILE]
-//           [--requirepass P] [--compute ADDR] [--model PATH] [--threads N] [--maxclients N]
+//           [--requirepass P] [--compute ADDR] [--model PATH] [--threads N]
+//           [--compute-connections N] [--maxclients N]
 //           [--idle-timeout S] [--max-generates N] [--max-bulk BYTES] [--max-request BYTES]
 //
 // Prints one line on stdout once it listens ("engramd ready tcp://127.0.0.1:7379 ...") and
@@ -22,6 +23,7 @@ namespace {
 constexpr const char* kUsage =
     "usage: engramd --db DIR [--port N] [--bind ADDR] [--unixsocket PATH] [--users FILE]\n"
     "               [--requirepass P] [--compute ADDR] [--model PATH] [--threads N]\n"
+    "               [--compute-connections N]\n"
     "               [--maxclients N] [--idle-timeout S] [--max-generates N]\n"
     "               [--max-bulk BYTES] [--max-request BYTES]\n"
     "  --port 0 picks a free port; TCP is off when only --unixsocket is given.\n"
@@ -78,11 +80,12 @@ engram::Result<engram::server::ServerOptions> OptionsFromFlags(const engram::Fla
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
-  auto flags = engram::Flags::Parse(
-      args,
-      {"db", "port", "bind", "unixsocket", "users", "requirepass", "compute", "model", "threads",
-       "maxclients", "idle-timeout", "max-generates", "max-bulk", "max-request"},
-      {"help"});
+  auto flags =
+      engram::Flags::Parse(args,
+                           {"db", "port", "bind", "unixsocket", "users", "requirepass", "compute",
+                            "model", "threads", "compute-connections", "maxclients", "idle-timeout",
+                            "max-generates", "max-bulk", "max-request"},
+                           {"help"});
   if (!flags.ok()) {
     std::fputs(kUsage, stderr);
     return Fail(flags.status(), 2);
@@ -105,9 +108,16 @@ int main(int argc, char** argv) {
   db_options.compute_address = flags->String("compute");
   db_options.model = flags->String("model");
   db_options.tenant_scoped_stats = true;  // SHOW STATS must not describe other tenants
-  // One co-process connection per statement thread (every running statement reaches the model),
-  // within what one co-process takes comfortably (it accepts 256).
-  db_options.compute_connections = static_cast<int>(std::min<std::size_t>(options->threads, 64));
+  // By default one co-process connection per statement thread (every running statement reaches
+  // the model), within what one co-process takes comfortably (it accepts 256).
+  auto connections =
+      Positive(*flags, "compute-connections",
+               static_cast<std::int64_t>(std::min<std::size_t>(options->threads, 64)));
+  if (!connections.ok()) return Fail(connections.status(), 2);
+  if (*connections > 256) {
+    return Fail(engram::SyntaxError("--compute-connections must be at most 256"), 2);
+  }
+  db_options.compute_connections = static_cast<int>(*connections);
   auto database = engram::Database::Open(flags->String("db"), db_options);
   if (!database.ok()) return Fail(database.status(), 1);
 

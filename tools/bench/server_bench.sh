@@ -7,7 +7,8 @@
 #   tools/bench/server_bench.sh [BUILD_DIR]        (default: build)
 #
 # Environment: ROUNDS (3: the median is reported), PING_REQUESTS (1000000), READ_REQUESTS
-# (3000), CLIENTS (50), PIPELINE (16). Results are recorded in docs/server.md.
+# (3000), CLIENTS (50), PIPELINE (16), ENGRAMD_ARGS (extra engramd flags). Results are recorded
+# in docs/server.md.
 set -euo pipefail
 
 build_dir="${1:-build}"
@@ -44,7 +45,8 @@ cleanup() {
 trap cleanup EXIT
 
 # engramd on a free port (its ready line says which).
-"$engramd" --db "$work/db" --port 0 > "$work/engramd.out" 2> "$work/engramd.err" &
+# shellcheck disable=SC2086  # ENGRAMD_ARGS: extra flags, word-split on purpose
+"$engramd" --db "$work/db" --port 0 ${ENGRAMD_ARGS:-} > "$work/engramd.out" 2> "$work/engramd.err" &
 pids+=($!)
 for _ in $(seq 100); do grep -q ready "$work/engramd.out" 2>/dev/null && break; sleep 0.1; done
 engram_port=$(sed -n 's/.*tcp:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$work/engramd.out")
