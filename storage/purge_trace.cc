@@ -11,39 +11,6 @@
 namespace engram::storage {
 namespace {
 
-// Calls fn(version, commit) for the commits in memory_log of `memory` with versions in
-// [from, to], ascending, or descending with `backwards`; fn returns false to stop.
-template <typename Fn>
-Status WalkMemoryLog(const lmdb::Txn& txn, const Dbis& dbi, const Tenant& tenant,
-                     std::string_view memory, Version from, Version to, bool backwards, Fn&& fn) {
-  if (to < from) return Status::Ok();
-  ENGRAM_ASSIGN_OR_RETURN(lmdb::Cursor cursor, lmdb::Cursor::Open(txn, dbi.memory_log));
-  const std::string prefix = keys::MemoryPrefix(tenant, memory);
-  bool more = false;
-  if (backwards) {
-    // The last entry <= to: seek past it, then step back.
-    ENGRAM_ASSIGN_OR_RETURN(bool after, cursor.Seek(keys::MemoryLogKey(tenant, memory, to + 1)));
-    ENGRAM_ASSIGN_OR_RETURN(more, after ? cursor.Prev() : cursor.Last());
-  } else {
-    ENGRAM_ASSIGN_OR_RETURN(more, cursor.Seek(keys::MemoryLogKey(tenant, memory, from)));
-  }
-  while (more && cursor.key().size() == prefix.size() + 8 &&
-         cursor.key().substr(0, prefix.size()) == prefix) {
-    const Version version = keys::ReadU64Be(cursor.key().substr(prefix.size()));
-    if (version < from || version > to) break;
-    std::string_view value;
-    ENGRAM_ASSIGN_OR_RETURN(bool found, txn.Get(dbi.commits, keys::CommitKey(version), &value));
-    if (!found) {
-      return Status::Error(ErrorCode::kCorrupt,
-                           "memory_log names commit " + std::to_string(version) + " (missing)");
-    }
-    ENGRAM_ASSIGN_OR_RETURN(CommitInfo commit, codec::DecodeCommit(value));
-    if (!fn(version, commit)) break;
-    ENGRAM_ASSIGN_OR_RETURN(more, backwards ? cursor.Prev() : cursor.Next());
-  }
-  return Status::Ok();
-}
-
 // How many versions of `key` the purge commit `version` deleted (its audit marker), or
 // nullopt when it has none for the key.
 Result<std::optional<std::uint64_t>> VersionsPurged(const lmdb::Txn& txn, const Dbis& dbi,

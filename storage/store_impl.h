@@ -104,6 +104,12 @@ Result<std::optional<Record>> GetAsOf(const lmdb::Txn& txn, const Dbis& dbi, con
 Status CheckReadable(const lmdb::Txn& txn, const Dbis& dbi, const Tenant& tenant, Version version,
                      Version head);
 
+// Calls fn(version, commit) for the commits in memory_log of `memory` with versions in
+// [from, to], ascending, or descending with `backwards`; fn returns false to stop. Errors:
+// CORRUPT (memory_log names a missing commit), those of the reads.
+Status WalkMemoryLog(const lmdb::Txn& txn, const Dbis& dbi, const Tenant& tenant,
+                     std::string_view memory, Version from, Version to, bool backwards,
+                     const std::function<bool(Version, const CommitInfo&)>& fn);
 // Records of `memory` changed by commits in (from, to], from memory_log and the commits.
 Result<std::set<RecordKey>> ChangedBetween(const lmdb::Txn& txn, const Dbis& dbi,
                                            const Tenant& tenant, std::string_view memory,

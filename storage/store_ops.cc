@@ -114,18 +114,24 @@ Status CheckReadable(const lmdb::Txn& txn, const Dbis& dbi, const Tenant& tenant
                                                  std::to_string(head) + " and snapshots are kept)");
 }
 
-Result<std::set<RecordKey>> ChangedBetween(const lmdb::Txn& txn, const Dbis& dbi,
-                                           const Tenant& tenant, std::string_view memory,
-                                           Version from, Version to) {
-  std::set<RecordKey> changed;
-  if (to <= from) return changed;
+Status WalkMemoryLog(const lmdb::Txn& txn, const Dbis& dbi, const Tenant& tenant,
+                     std::string_view memory, Version from, Version to, bool backwards,
+                     const std::function<bool(Version, const CommitInfo&)>& fn) {
+  if (to < from) return Status::Ok();
   ENGRAM_ASSIGN_OR_RETURN(lmdb::Cursor cursor, lmdb::Cursor::Open(txn, dbi.memory_log));
-  std::string prefix = keys::MemoryPrefix(tenant, memory);
-  ENGRAM_ASSIGN_OR_RETURN(bool more, cursor.Seek(keys::MemoryLogKey(tenant, memory, from + 1)));
+  const std::string prefix = keys::MemoryPrefix(tenant, memory);
+  bool more = false;
+  if (backwards) {
+    // The last entry <= to: seek past it, then step back.
+    ENGRAM_ASSIGN_OR_RETURN(bool after, cursor.Seek(keys::MemoryLogKey(tenant, memory, to + 1)));
+    ENGRAM_ASSIGN_OR_RETURN(more, after ? cursor.Prev() : cursor.Last());
+  } else {
+    ENGRAM_ASSIGN_OR_RETURN(more, cursor.Seek(keys::MemoryLogKey(tenant, memory, from)));
+  }
   while (more && cursor.key().size() == prefix.size() + 8 &&
          cursor.key().substr(0, prefix.size()) == prefix) {
-    Version version = keys::ReadU64Be(cursor.key().substr(prefix.size()));
-    if (version > to) break;
+    const Version version = keys::ReadU64Be(cursor.key().substr(prefix.size()));
+    if (version < from || version > to) break;
     std::string_view value;
     ENGRAM_ASSIGN_OR_RETURN(bool found, txn.Get(dbi.commits, keys::CommitKey(version), &value));
     if (!found) {
@@ -133,11 +139,25 @@ Result<std::set<RecordKey>> ChangedBetween(const lmdb::Txn& txn, const Dbis& dbi
                            "memory_log names commit " + std::to_string(version) + " (missing)");
     }
     ENGRAM_ASSIGN_OR_RETURN(CommitInfo commit, codec::DecodeCommit(value));
+    if (!fn(version, commit)) break;
+    ENGRAM_ASSIGN_OR_RETURN(more, backwards ? cursor.Prev() : cursor.Next());
+  }
+  return Status::Ok();
+}
+
+Result<std::set<RecordKey>> ChangedBetween(const lmdb::Txn& txn, const Dbis& dbi,
+                                           const Tenant& tenant, std::string_view memory,
+                                           Version from, Version to) {
+  std::set<RecordKey> changed;
+  if (to <= from) return changed;
+  auto collect = [&](Version, const CommitInfo& commit) {
     for (const ChangedKey& change : commit.changes) {
       if (change.key.memory == memory) changed.insert(change.key);
     }
-    ENGRAM_ASSIGN_OR_RETURN(more, cursor.Next());
-  }
+    return true;
+  };
+  ENGRAM_RETURN_IF_ERROR(
+      WalkMemoryLog(txn, dbi, tenant, memory, from + 1, to, /*backwards=*/false, collect));
   return changed;
 }
 
