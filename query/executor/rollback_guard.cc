@@ -61,10 +61,6 @@ Status CheckRollbackRestorable(const storage::ReadTxn& read, const storage::Tena
   ENGRAM_ASSIGN_OR_RETURN(std::vector<PurgedRecord> purged,
                           read.PurgedSince(tenant, memory, version));
   if (purged.empty()) return Status::Ok();
-  const bool purged_whole = std::any_of(purged.begin(), purged.end(), [](const PurgedRecord& p) {
-    return p.key.kind == RecordKind::kMemory && p.live_then;
-  });
-  if (purged_whole) return Status::Ok();
   std::set<std::uint64_t> journal;
   const bool episodic = std::any_of(purged.begin(), purged.end(), [](const PurgedRecord& p) {
     return p.key.kind == RecordKind::kEpisodicEntry && !p.live_then;
